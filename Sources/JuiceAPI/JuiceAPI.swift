@@ -1,0 +1,1 @@
+// The generated API lives in this module: Types, Client and APIProtocol.

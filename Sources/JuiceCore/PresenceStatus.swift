@@ -1,0 +1,19 @@
+/// What an online user says about themselves.
+public enum PresenceStatus: String, Sendable, Codable, CaseIterable {
+    case online, away, busy
+}
+
+/// Free text that goes with a status, at most ``maxLength`` characters, no control characters.
+public enum StatusText {
+    /// Longest allowed status text.
+    public static let maxLength = 200
+
+    /// Returns `text` if valid, else a one-line reason.
+    public static func validate(_ text: String) throws(ValidationError) -> String {
+        guard text.count <= maxLength else { throw ValidationError("status text must be at most \(maxLength) characters") }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError("status text must not contain control characters")
+        }
+        return text
+    }
+}
