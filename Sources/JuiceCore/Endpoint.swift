@@ -10,28 +10,28 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let maxLength = 300
 
     /// Creates an endpoint from parts.
-    public init(host: String, port: Int) throws(ValidationError) {
+    public init(host: String, port: Int) throws(InvalidValue) {
         try self.init(host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 
     /// Parses `HOST:PORT`; throws a one-line reason when it is not one.
-    public init(_ text: String) throws(ValidationError) {
-        guard !text.isEmpty, text.utf8.count <= Self.maxLength else { throw ValidationError("endpoint must be HOST:PORT, at most \(Self.maxLength) characters") }
-        guard let colon = text.lastIndex(of: ":") else { throw ValidationError("endpoint must be HOST:PORT") }
+    public init(_ text: String) throws(InvalidValue) {
+        guard !text.isEmpty, text.utf8.count <= Self.maxLength else { throw InvalidValue("endpoint must be HOST:PORT, at most \(Self.maxLength) characters") }
+        guard let colon = text.lastIndex(of: ":") else { throw InvalidValue("endpoint must be HOST:PORT") }
         var host = String(text[..<colon])
         let portText = text[text.index(after: colon)...]
         guard let port = Int(portText), (1...65535).contains(port), portText.allSatisfy(\.isASCII) else {
-            throw ValidationError("endpoint port must be 1 to 65535")
+            throw InvalidValue("endpoint port must be 1 to 65535")
         }
         if host.hasPrefix("["), host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
             guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }), host.contains(":") else {
-                throw ValidationError("endpoint has an invalid IPv6 address")
+                throw InvalidValue("endpoint has an invalid IPv6 address")
             }
         } else {
             let allowed = host.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "." }
             guard !host.isEmpty, allowed, !host.hasPrefix("-"), !host.hasPrefix(".") else {
-                throw ValidationError("endpoint host must be an IP address or a DNS name")
+                throw InvalidValue("endpoint host must be an IP address or a DNS name")
             }
         }
         self.host = host

@@ -9,10 +9,10 @@ public enum StatusText {
     public static let maxLength = 200
 
     /// Returns `text` if valid, else a one-line reason.
-    public static func validate(_ text: String) throws(ValidationError) -> String {
-        guard text.count <= maxLength else { throw ValidationError("status text must be at most \(maxLength) characters") }
+    public static func validate(_ text: String) throws(InvalidValue) -> String {
+        guard text.count <= maxLength else { throw InvalidValue("status text must be at most \(maxLength) characters") }
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ValidationError("status text must not contain control characters")
+            throw InvalidValue("status text must not contain control characters")
         }
         return text
     }

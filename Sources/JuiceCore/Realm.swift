@@ -8,9 +8,9 @@ public struct Realm: Sendable, Hashable, CustomStringConvertible {
     public static let `default` = Realm(validated: "juice")
 
     /// Validates a realm name: 1 to 128 printable ASCII characters.
-    public init(_ name: String) throws(ValidationError) {
+    public init(_ name: String) throws(InvalidValue) {
         guard (1...128).contains(name.utf8.count), name.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {
-            throw ValidationError("realm must be 1 to 128 printable ASCII characters without spaces")
+            throw InvalidValue("realm must be 1 to 128 printable ASCII characters without spaces")
         }
         self.name = name
     }

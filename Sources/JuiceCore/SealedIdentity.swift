@@ -12,9 +12,9 @@ public struct SealedIdentity: Sendable, Equatable {
     public static var sealedLength: Int { SecretBox.nonceLength + SecretBox.macLength + BoxKeyPair.secretKeyLength }
 
     /// Wraps stored values after checking their sizes.
-    public init(publicKey: [UInt8], sealedSecret: [UInt8]) throws(ValidationError) {
-        guard publicKey.count == BoxKeyPair.publicKeyLength else { throw ValidationError("public key must be \(BoxKeyPair.publicKeyLength) bytes") }
-        guard sealedSecret.count == Self.sealedLength else { throw ValidationError("sealed secret must be \(Self.sealedLength) bytes") }
+    public init(publicKey: [UInt8], sealedSecret: [UInt8]) throws(InvalidValue) {
+        guard publicKey.count == BoxKeyPair.publicKeyLength else { throw InvalidValue("public key must be \(BoxKeyPair.publicKeyLength) bytes") }
+        guard sealedSecret.count == Self.sealedLength else { throw InvalidValue("sealed secret must be \(Self.sealedLength) bytes") }
         self.publicKey = publicKey
         self.sealedSecret = sealedSecret
     }

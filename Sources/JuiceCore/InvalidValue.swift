@@ -1,5 +1,5 @@
 /// A value from outside failed validation; the message is one line meant for a person.
-public struct ValidationError: Error, Equatable, CustomStringConvertible {
+public struct InvalidValue: Error, Equatable, CustomStringConvertible {
     /// The reason.
     public let message: String
 

@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import OpenAPIRuntime
+import Postgres
+
+/// The one place where failures become HTTP responses: a status and a JSON body
+/// `{"error": code, "message": one line}`. Unexpected errors become a 500 with no details.
+struct APIErrorMapping {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    var retryAfter: Int? = nil
+
+    static func of(_ error: any Error) -> APIErrorMapping {
+        switch error {
+        case let error as AccountError:
+            return of(error)
+        case let error as PostgresError where error.kind == .connection || error.kind == .closed:
+            return APIErrorMapping(status: .serviceUnavailable, code: "unavailable", message: "the database is unavailable; try again")
+        case let error as ServerError:
+            if error.operationInput == nil, !(error.underlyingError is AccountError) {
+                let status = (400..<500).contains(error.httpStatus.code) ? error.httpStatus : .badRequest
+                return APIErrorMapping(status: status, code: "malformed_request", message: "the request does not match the API: \(Self.shortReason(error.underlyingError))")
+            }
+            return of(error.underlyingError)
+        default:
+            return APIErrorMapping(status: .internalServerError, code: "internal", message: "internal error")
+        }
+    }
+
+    private static func of(_ error: AccountError) -> APIErrorMapping {
+        switch error {
+        case .invalid(let reason):
+            APIErrorMapping(status: .badRequest, code: "invalid_request", message: reason)
+        case .usernameTaken:
+            APIErrorMapping(status: .conflict, code: "username_taken", message: "that username is taken")
+        case .invalidCredentials:
+            APIErrorMapping(status: .unauthorized, code: "invalid_credentials", message: "invalid username or password")
+        case .throttled(let seconds):
+            APIErrorMapping(status: .tooManyRequests, code: "throttled", message: "too many failed logins; try again in \(seconds) s", retryAfter: seconds)
+        case .unauthenticated:
+            APIErrorMapping(status: .unauthorized, code: "unauthenticated", message: "missing, expired or replaced session token; log in again")
+        case .notFound(let what):
+            APIErrorMapping(status: .notFound, code: "not_found", message: what)
+        }
+    }
+
+    /// A reason that names what was wrong without echoing the request's values.
+    private static func shortReason(_ error: any Error) -> String {
+        switch error {
+        case let DecodingError.keyNotFound(key, _): "missing field \(key.stringValue)"
+        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
+            "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted: "the body is not valid JSON for this operation"
+        default: "the body, content type or a parameter is invalid"
+        }
+    }
+
+    /// The response as status, headers and JSON body.
+    var response: (HTTPResponse, HTTPBody) {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        if let retryAfter { fields[.retryAfter] = String(retryAfter) }
+        return (HTTPResponse(status: status, headerFields: fields), HTTPBody(jsonBody))
+    }
+
+    /// The JSON body.
+    var jsonBody: [UInt8] {
+        (try? JSONEncoder().encode(["error": code, "message": message])).map(Array.init) ?? Array(#"{"error":"internal","message":"internal error"}"#.utf8)
+    }
+}

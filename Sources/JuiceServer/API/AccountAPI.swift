@@ -1,0 +1,63 @@
+import Foundation
+import JuiceAPI
+import JuiceCore
+import Logging
+import Prometheus
+
+/// The generated `APIProtocol`, implemented over ``AccountStore``. Handlers validate input and
+/// throw ``AccountError`` for anything a client got wrong; ``APIRequestMiddleware`` turns those
+/// into responses in one place.
+struct AccountAPI: APIProtocol {
+    let store: AccountStore
+    let settings: AccountSettings
+    let metrics: PrometheusCollectorRegistry
+    let logger: Logger
+
+    // MARK: Operations
+
+    func health(_ input: Operations.Health.Input) async throws -> Operations.Health.Output {
+        .ok(.init(body: .plainText("ok\n")))
+    }
+
+    func readiness(_ input: Operations.Readiness.Input) async throws -> Operations.Readiness.Output {
+        await store.ping() ? .ok(.init(body: .plainText("ready\n"))) : .serviceUnavailable(.init(body: .plainText("database unavailable\n")))
+    }
+
+    func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
+        .ok(.init(body: .plainText(.init(metrics.emitToString()))))
+    }
+
+    // MARK: Authentication helpers
+
+    /// The session behind the request's bearer token, or ``AccountError/unauthenticated``.
+    func principal() async throws -> SessionPrincipal {
+        guard let hash = BearerToken.current.flatMap(SessionToken.hash(of:)),
+              let principal = try await store.authenticate(tokenHash: hash) else {
+            throw AccountError.unauthenticated
+        }
+        return principal
+    }
+
+    /// The hash of the request's bearer token, or ``AccountError/unauthenticated``.
+    func presentedTokenHash() throws -> [UInt8] {
+        guard let hash = BearerToken.current.flatMap(SessionToken.hash(of:)) else { throw AccountError.unauthenticated }
+        return hash
+    }
+}
+
+/// Service-wide settings for account operations.
+public struct AccountSettings: Sendable {
+    /// The realm clients salt their password hash with.
+    public var realm: Realm = .default
+    /// Presence lease length.
+    public var leaseSeconds: Int = 300
+    /// Lifetime of a token from a login with `online: false`.
+    public var commandSessionSeconds: Int = 600
+    /// Failed logins allowed per username per window before logins are refused.
+    public var maxLoginFailures: Int = 5
+    /// Length of the failed-login window.
+    public var loginFailureWindowSeconds: Int = 900
+
+    /// The defaults.
+    public init() {}
+}

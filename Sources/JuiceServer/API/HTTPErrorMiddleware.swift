@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+
+/// Outermost HTTP middleware: caps request bodies (413 past the limit), and turns any error
+/// that escaped the API layer (unknown route, oversized body) into the same JSON error shape.
+struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            var request = request
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+                throw HTTPError(.contentTooLarge)
+            }
+            _ = try await request.collectBody(upTo: maxBodyBytes)
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            let mapped = APIErrorMapping(status: error.status, code: Self.code(error.status), message: Self.message(error.status))
+            var response = Response(status: mapped.status, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
+            response.headers[.contentType] = "application/json; charset=utf-8"
+            return response
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
+            let mapped = APIErrorMapping.of(error)
+            var response = Response(status: mapped.status, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
+            response.headers[.contentType] = "application/json; charset=utf-8"
+            return response
+        }
+    }
+
+    private static func code(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .contentTooLarge: "body_too_large"
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        default: status.code < 500 ? "bad_request" : "internal"
+        }
+    }
+
+    private static func message(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .contentTooLarge: "request body is too large"
+        case .notFound: "no such endpoint"
+        default: status.reasonPhrase.isEmpty ? "request failed" : status.reasonPhrase.lowercased()
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// Domain failures of account operations; ``APIErrorMapping`` turns them into HTTP responses.
+enum AccountError: Error, Equatable {
+    /// A value from the client failed validation (one-line reason).
+    case invalid(String)
+    /// The username is already registered.
+    case usernameTaken
+    /// Unknown user or wrong password: deliberately one case.
+    case invalidCredentials
+    /// Too many failed logins for this username.
+    case throttled(retryAfterSeconds: Int)
+    /// Missing, malformed, expired or replaced token.
+    case unauthenticated
+    /// No such user, or no such buddy entry.
+    case notFound(String)
+}

@@ -1,0 +1,69 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import JuiceAPI
+import Logging
+import NIOCore
+import NIOSSL
+import OpenAPIHummingbird
+import Postgres
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the `juiced` application: the API router, the lease reaper and, when configured, TLS.
+///
+/// `onServerRunning` receives the bound channel (tests use it to learn a port picked by the OS).
+public func buildApplication(
+    configuration: ServerConfiguration,
+    pool: PostgresPool,
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let store = AccountStore(pool: pool)
+    let router = try buildRouter(configuration: configuration, store: store, metrics: metrics, logger: logger)
+    let reaper = LeaseReaper(store: store, interval: configuration.reaperInterval, logger: logger)
+    return Application(
+        router: router,
+        server: try serverBuilder(configuration),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "juiced"),
+        services: [reaper],
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}
+
+/// The router with every API operation registered behind the error and body-size middleware.
+func buildRouter(
+    configuration: ServerConfiguration,
+    store: AccountStore,
+    metrics: PrometheusCollectorRegistry,
+    logger: Logger
+) throws -> Router<BasicRequestContext> {
+    let router = Router()
+    router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+    let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
+    try api.registerHandlers(on: router, middlewares: [APIRequestMiddleware(metrics: metrics, logger: logger)])
+    return router
+}
+
+private func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
+    switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+    case (nil, nil):
+        return .http1()
+    case let (certificate?, key?):
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .file(key))
+        return try .tls(.http1(), tlsConfiguration: tls)
+    default:
+        throw ConfigurationError("TLS needs both --tls-certificate and --tls-key")
+    }
+}
+
+/// A configuration problem, reported as one line.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    /// The reason.
+    public let description: String
+    /// Creates an error with a one-line reason.
+    public init(_ description: String) { self.description = description }
+}

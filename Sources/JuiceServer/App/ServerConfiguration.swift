@@ -1,0 +1,22 @@
+import Postgres
+
+/// Everything `juiced` needs to run, with defaults that work with no configuration.
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on.
+    public var host = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one.
+    public var port = 7480
+    /// Account and presence rules.
+    public var accounts = AccountSettings()
+    /// Largest accepted request body.
+    public var maxBodyBytes = 64 * 1024
+    /// How often expired leases are written back to 0.
+    public var reaperInterval: Duration = .seconds(15)
+    /// PEM certificate chain and private key; TLS is on when both are set.
+    public var tlsCertificatePath: String?
+    /// See ``tlsCertificatePath``.
+    public var tlsKeyPath: String?
+
+    /// The defaults.
+    public init() {}
+}

@@ -1,0 +1,187 @@
+import Postgres
+
+/// Every statement the service runs, prepared once per connection. Kept in one place so that the
+/// benchmarks can replay exactly the SQL that a login runs.
+public enum AccountSQL {
+    /// $1 username, $2 verifier, $3 verifier salt, $4 public key, $5 sealed secret.
+    public static let createAccount = PreparedStatement("create_account", """
+        WITH account AS (
+            INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret)
+            VALUES ($1, $2, $3, $4, $5) RETURNING id
+        )
+        INSERT INTO presence_state (account_id) SELECT id FROM account RETURNING account_id
+        """)
+
+    /// Login step 1: the account (if any) and its failed-login window. $1 username, $2 window seconds.
+    public static let loginRecord = PreparedStatement("login_record", """
+        SELECT a.id, a.verifier, a.verifier_salt, a.public_key, a.sealed_secret,
+               coalesce(f.failures, 0) AS failures,
+               ceil(extract(epoch FROM f.window_started_at + make_interval(secs => $2) - now()))::int AS window_remaining
+        FROM (SELECT $1::text AS username) u
+        LEFT JOIN accounts a ON a.username = u.username
+        LEFT JOIN login_failures f ON f.username = u.username
+        """)
+
+    /// Counts a failed login in the username's window. $1 username, $2 window seconds.
+    public static let recordFailure = PreparedStatement("record_failure", """
+        INSERT INTO login_failures AS f (username, failures, window_started_at) VALUES ($1, 1, now())
+        ON CONFLICT (username) DO UPDATE SET
+            failures = CASE WHEN f.window_started_at < now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
+            window_started_at = CASE WHEN f.window_started_at < now() - make_interval(secs => $2) THEN now() ELSE f.window_started_at END
+        """)
+
+    /// Forgets failed logins after a success. $1 username.
+    public static let clearFailures = PreparedStatement("clear_failures", "DELETE FROM login_failures WHERE username = $1")
+
+    /// Login step 2 (online): replaces the user's online session and publishes presence, atomically.
+    /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text.
+    public static let goOnline = PreparedStatement("go_online", """
+        WITH session AS (
+            INSERT INTO sessions (token_hash, account_id, online, expires_at)
+            VALUES ($2, $1, true, now() + make_interval(secs => $3))
+            ON CONFLICT (account_id) WHERE online DO UPDATE
+                SET token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at
+            RETURNING expires_at
+        )
+        UPDATE presence_state
+        SET peer_id = $4, endpoint = $5, camera = $6, mic = $7, status = $8, status_text = $9,
+            since = now(), lease_expires_at = (SELECT expires_at FROM session)
+        WHERE account_id = $1
+        RETURNING extract(epoch FROM lease_expires_at)::float8 AS lease_expires_at
+        """)
+
+    /// Login step 2 (offline, for account commands): a short-lived token; presence untouched.
+    /// $1 account, $2 token hash, $3 seconds.
+    public static let startCommandSession = PreparedStatement("start_command_session", """
+        INSERT INTO sessions (token_hash, account_id, online, expires_at)
+        VALUES ($2, $1, false, now() + make_interval(secs => $3))
+        RETURNING extract(epoch FROM expires_at)::float8 AS lease_expires_at
+        """)
+
+    /// The columns of a buddy entry as seen by account $1; presence only for accepted buddies
+    /// whose lease is valid.
+    static let buddySelect = """
+        SELECT a.username,
+               CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
+                    WHEN b.requester_id = $1 THEN 'outgoing' ELSE 'incoming' END AS relation,
+               CASE WHEN b.accepted_at IS NOT NULL THEN a.public_key END AS public_key,
+               CASE WHEN v.visible THEN p.peer_id ELSE 0 END AS peer_id,
+               CASE WHEN v.visible THEN p.endpoint END AS endpoint,
+               CASE WHEN v.visible THEN p.status ELSE 'offline' END AS status,
+               CASE WHEN v.visible THEN p.status_text ELSE '' END AS status_text,
+               (v.visible AND p.camera) AS camera,
+               (v.visible AND p.mic) AS mic
+        FROM buddies b
+        JOIN accounts a ON a.id = CASE WHEN b.requester_id = $1 THEN b.addressee_id ELSE b.requester_id END
+        JOIN presence_state p ON p.account_id = a.id
+        CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND p.lease_expires_at > now() AS visible) v
+        WHERE (b.requester_id = $1 OR b.addressee_id = $1)
+        """
+
+    /// Login step 3, and the buddy list. $1 account.
+    public static let buddyList = PreparedStatement("buddy_list", buddySelect + " ORDER BY a.username")
+
+    /// One buddy entry. $1 account, $2 buddy username.
+    public static let buddyEntry = PreparedStatement("buddy_entry", buddySelect + " AND a.username = $2")
+
+    /// The session behind a token. $1 token hash.
+    public static let authenticate = PreparedStatement("authenticate", """
+        SELECT s.account_id, s.online, a.username
+        FROM sessions s JOIN accounts a ON a.id = s.account_id
+        WHERE s.token_hash = $1 AND s.expires_at > now()
+        """)
+
+    /// Extends an online session's lease and applies optional presence changes.
+    /// $1 token hash, $2 lease seconds, $3 endpoint, $4 camera, $5 mic, $6 status, $7 status text.
+    public static let renew = PreparedStatement("renew", """
+        WITH session AS (
+            UPDATE sessions SET expires_at = now() + make_interval(secs => $2)
+            WHERE token_hash = $1 AND online AND expires_at > now()
+            RETURNING account_id, expires_at
+        )
+        UPDATE presence_state p
+        SET lease_expires_at = session.expires_at,
+            endpoint = coalesce($3, p.endpoint), camera = coalesce($4, p.camera), mic = coalesce($5, p.mic),
+            status = coalesce($6, p.status), status_text = coalesce($7, p.status_text)
+        FROM session
+        WHERE p.account_id = session.account_id AND p.peer_id <> 0
+        RETURNING p.peer_id, extract(epoch FROM p.lease_expires_at)::float8 AS lease_expires_at
+        """)
+
+    /// Revokes a token and, for an online session, sets the peer ID to 0. $1 token hash.
+    public static let logout = PreparedStatement("logout", """
+        WITH session AS (
+            DELETE FROM sessions WHERE token_hash = $1 AND expires_at > now() RETURNING account_id, online
+        ), offline AS (
+            UPDATE presence_state p SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
+            FROM session WHERE session.online AND p.account_id = session.account_id
+            RETURNING 1
+        )
+        SELECT count(*) AS sessions FROM session
+        """)
+
+    /// Asks $2 (username) to be buddies with $1, or accepts at once if $2 already asked $1.
+    public static let requestBuddy = PreparedStatement("request_buddy", """
+        WITH target AS (SELECT id FROM accounts WHERE username = $2),
+        accepted AS (
+            UPDATE buddies SET accepted_at = now()
+            WHERE requester_id = (SELECT id FROM target) AND addressee_id = $1 AND accepted_at IS NULL
+            RETURNING 1
+        ),
+        inserted AS (
+            INSERT INTO buddies (requester_id, addressee_id)
+            SELECT $1, id FROM target WHERE id <> $1 AND NOT EXISTS (SELECT 1 FROM accepted)
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT id FROM target) AS target_id
+        """)
+
+    /// Accepts $2's (username) pending request to $1.
+    public static let acceptBuddy = PreparedStatement("accept_buddy", """
+        UPDATE buddies SET accepted_at = coalesce(accepted_at, now())
+        WHERE requester_id = (SELECT id FROM accounts WHERE username = $2) AND addressee_id = $1
+        RETURNING 1
+        """)
+
+    /// Removes the relation between $1 and $2 (username), whichever side asked.
+    public static let removeBuddy = PreparedStatement("remove_buddy", """
+        DELETE FROM buddies b USING accounts t
+        WHERE t.username = $2
+          AND ((b.requester_id = $1 AND b.addressee_id = t.id) OR (b.requester_id = t.id AND b.addressee_id = $1))
+        RETURNING 1
+        """)
+
+    /// The verifier of account $1, to check a password change.
+    public static let verifierOf = PreparedStatement("verifier_of", "SELECT verifier, verifier_salt FROM accounts WHERE id = $1")
+
+    /// Replaces the verifier and sealed secret if the verifier is still $6; revokes every other session.
+    /// $1 account, $2 verifier, $3 salt, $4 sealed secret, $5 current token hash, $6 old verifier.
+    public static let changePassword = PreparedStatement("change_password", """
+        WITH account AS (
+            UPDATE accounts SET verifier = $2, verifier_salt = $3, sealed_secret = $4, password_changed_at = now()
+            WHERE id = $1 AND verifier = $6 RETURNING id
+        ), revoked AS (
+            DELETE FROM sessions WHERE account_id = (SELECT id FROM account) AND token_hash <> $5 RETURNING online
+        ), offline AS (
+            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
+            WHERE account_id = (SELECT id FROM account) AND EXISTS (SELECT 1 FROM revoked WHERE online)
+            RETURNING 1
+        )
+        SELECT count(*) AS changed FROM account
+        """)
+
+    /// Writes 0 for every expired lease and deletes dead sessions and old failure windows.
+    public static let reap = PreparedStatement("reap", """
+        WITH expired AS (
+            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
+            WHERE peer_id <> 0 AND lease_expires_at <= now()
+            RETURNING 1
+        ), sessions AS (
+            DELETE FROM sessions WHERE expires_at <= now() RETURNING 1
+        ), failures AS (
+            DELETE FROM login_failures WHERE window_started_at < now() - interval '1 day' RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM expired) AS leases, (SELECT count(*) FROM sessions) AS sessions
+        """)
+}

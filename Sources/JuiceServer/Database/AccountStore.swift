@@ -1,0 +1,202 @@
+import Foundation
+import JuiceCore
+import Postgres
+
+/// Accounts, sessions, presence and buddies in PostgreSQL. Holds no state of its own, so any
+/// number of `juiced` instances can share one database.
+struct AccountStore: Sendable {
+    let pool: PostgresPool
+
+    func createAccount(username: Username, verifier: AuthVerifier, identity: SealedIdentity) async throws {
+        do {
+            try await pool.withConnection { db in
+                try db.execute(AccountSQL.createAccount, [username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret])
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw AccountError.usernameTaken
+        }
+    }
+
+    func loginRecord(username: Username, windowSeconds: Int) async throws -> LoginRecord {
+        try await pool.withConnection { db in
+            guard let row = try db.execute(AccountSQL.loginRecord, [username.value, windowSeconds]).first else {
+                throw PostgresError(.decoding, message: "login record returned no row")
+            }
+            let account = try row.decode("id", as: Int64?.self).map { id in
+                LoginRecord.Account(
+                    id: id,
+                    verifier: AuthVerifier(hash: try row.decode("verifier"), salt: try row.decode("verifier_salt")),
+                    identity: try SealedIdentity(publicKey: try row.decode("public_key"), sealedSecret: try row.decode("sealed_secret"))
+                )
+            }
+            return LoginRecord(account: account, failures: try row.decode("failures"), windowRemaining: try row.decode("window_remaining", as: Int?.self))
+        }
+    }
+
+    func recordFailedLogin(username: Username, windowSeconds: Int) async throws {
+        try await pool.withConnection { db in
+            try db.execute(AccountSQL.recordFailure, [username.value, windowSeconds])
+        }
+    }
+
+    /// Replaces the online session, publishes presence and reads the buddy list.
+    func goOnline(
+        accountID: Int64, username: Username, hadFailures: Bool, tokenHash: [UInt8], leaseSeconds: Int,
+        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String
+    ) async throws -> (PresenceLease, [BuddyEntry]) {
+        try await pool.withConnection { db in
+            if hadFailures { try db.execute(AccountSQL.clearFailures, [username.value]) }
+            var attempt = 0
+            while true {
+                attempt += 1
+                let peerID = PeerID.random()
+                do {
+                    let row = try db.execute(AccountSQL.goOnline, [
+                        accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
+                        capabilities.camera, capabilities.mic, status.rawValue, statusText,
+                    ]).first
+                    guard let row else { throw PostgresError(.decoding, message: "account has no presence row") }
+                    let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(row, "lease_expires_at"))
+                    return (lease, try Self.buddies(db, accountID: accountID))
+                } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {
+                    continue // a peer ID collision (about 2^-53): draw again
+                }
+            }
+        }
+    }
+
+    /// A short-lived token for account commands; presence untouched.
+    func startCommandSession(accountID: Int64, username: Username, hadFailures: Bool, tokenHash: [UInt8], seconds: Int) async throws -> (PresenceLease, [BuddyEntry]) {
+        try await pool.withConnection { db in
+            if hadFailures { try db.execute(AccountSQL.clearFailures, [username.value]) }
+            guard let row = try db.execute(AccountSQL.startCommandSession, [accountID, tokenHash, seconds]).first else {
+                throw PostgresError(.decoding, message: "session insert returned no row")
+            }
+            let lease = PresenceLease(peerID: .offline, seconds: seconds, expiresAt: try Self.date(row, "lease_expires_at"))
+            return (lease, try Self.buddies(db, accountID: accountID))
+        }
+    }
+
+    func authenticate(tokenHash: [UInt8]) async throws -> SessionPrincipal? {
+        try await pool.withConnection { db in
+            guard let row = try db.execute(AccountSQL.authenticate, [tokenHash]).first else { return nil }
+            return SessionPrincipal(
+                accountID: try row.decode("account_id"),
+                username: try Username(try row.decode("username", as: String.self)),
+                online: try row.decode("online"),
+                tokenHash: tokenHash
+            )
+        }
+    }
+
+    func renew(tokenHash: [UInt8], leaseSeconds: Int, update: PresenceUpdate) async throws -> PresenceLease? {
+        try await pool.withConnection { db in
+            let binds: [any PostgresBindable] = [
+                tokenHash, leaseSeconds, update.endpoint?.description, update.camera, update.mic,
+                update.status?.rawValue, update.statusText,
+            ]
+            guard let row = try db.execute(AccountSQL.renew, binds).first else { return nil }
+            guard let peerID = PeerID(rawValue: try row.decode("peer_id")) else {
+                throw PostgresError(.decoding, message: "peer ID out of range")
+            }
+            return PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(row, "lease_expires_at"))
+        }
+    }
+
+    /// True when a live session was revoked.
+    func logout(tokenHash: [UInt8]) async throws -> Bool {
+        try await pool.withConnection { db in
+            try db.execute(AccountSQL.logout, [tokenHash]).first?.decode("sessions", as: Int.self) == 1
+        }
+    }
+
+    func buddies(accountID: Int64) async throws -> [BuddyEntry] {
+        try await pool.withConnection { db in try Self.buddies(db, accountID: accountID) }
+    }
+
+    func requestBuddy(accountID: Int64, buddy: Username) async throws -> BuddyEntry {
+        try await pool.withConnection { db in
+            let target = try db.execute(AccountSQL.requestBuddy, [accountID, buddy.value]).first?.decode("target_id", as: Int64?.self)
+            guard target != nil else { throw AccountError.notFound("no user named \(buddy)") }
+            return try Self.buddy(db, accountID: accountID, username: buddy)
+        }
+    }
+
+    func acceptBuddy(accountID: Int64, buddy: Username) async throws -> BuddyEntry {
+        try await pool.withConnection { db in
+            guard try db.execute(AccountSQL.acceptBuddy, [accountID, buddy.value]).affectedRows == 1 else {
+                throw AccountError.notFound("no buddy request from \(buddy)")
+            }
+            return try Self.buddy(db, accountID: accountID, username: buddy)
+        }
+    }
+
+    func removeBuddy(accountID: Int64, buddy: Username) async throws {
+        try await pool.withConnection { db in
+            guard try db.execute(AccountSQL.removeBuddy, [accountID, buddy.value]).affectedRows > 0 else {
+                throw AccountError.notFound("\(buddy) is not on your buddy list")
+            }
+        }
+    }
+
+    func verifier(accountID: Int64) async throws -> AuthVerifier? {
+        try await pool.withConnection { db in
+            try db.execute(AccountSQL.verifierOf, [accountID]).first.map {
+                AuthVerifier(hash: try $0.decode("verifier"), salt: try $0.decode("verifier_salt"))
+            }
+        }
+    }
+
+    /// False when the verifier changed in the meantime.
+    func changePassword(accountID: Int64, old: AuthVerifier, new: AuthVerifier, sealedSecret: [UInt8], keepTokenHash: [UInt8]) async throws -> Bool {
+        try await pool.withConnection { db in
+            let binds: [any PostgresBindable] = [accountID, new.hash, new.salt, sealedSecret, keepTokenHash, old.hash]
+            return try db.execute(AccountSQL.changePassword, binds).first?.decode("changed", as: Int.self) == 1
+        }
+    }
+
+    /// Writes 0 for expired leases; returns how many.
+    func reap() async throws -> (leases: Int, sessions: Int) {
+        try await pool.withConnection { db in
+            let row = try db.execute(AccountSQL.reap).first
+            return (try row?.decode("leases") ?? 0, try row?.decode("sessions") ?? 0)
+        }
+    }
+
+    /// True when the database answers.
+    func ping() async -> Bool {
+        (try? await pool.withConnection { db in try db.query("SELECT 1").rows.count == 1 }) ?? false
+    }
+
+    private static func buddies(_ db: PostgresConnection, accountID: Int64) throws -> [BuddyEntry] {
+        try db.execute(AccountSQL.buddyList, [accountID]).rows.map(entry)
+    }
+
+    private static func buddy(_ db: PostgresConnection, accountID: Int64, username: Username) throws -> BuddyEntry {
+        guard let row = try db.execute(AccountSQL.buddyEntry, [accountID, username.value]).first else {
+            throw AccountError.notFound("\(username) is not on your buddy list")
+        }
+        return try entry(row)
+    }
+
+    private static func entry(_ row: PostgresRow) throws -> BuddyEntry {
+        guard let relation = BuddyEntry.Relation(rawValue: try row.decode("relation")),
+              let peerID = PeerID(rawValue: try row.decode("peer_id")) else {
+            throw PostgresError(.decoding, message: "unexpected buddy row")
+        }
+        return BuddyEntry(
+            username: try Username(try row.decode("username", as: String.self)),
+            relation: relation,
+            publicKey: try row.decode("public_key", as: [UInt8]?.self),
+            peerID: peerID,
+            endpoint: try row.decode("endpoint", as: String?.self),
+            status: try row.decode("status"),
+            statusText: try row.decode("status_text"),
+            capabilities: Capabilities(camera: try row.decode("camera"), mic: try row.decode("mic"))
+        )
+    }
+
+    private static func date(_ row: PostgresRow, _ column: String) throws -> Date {
+        Date(timeIntervalSince1970: try row.decode(column, as: Double.self))
+    }
+}

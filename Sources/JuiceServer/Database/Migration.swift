@@ -1,0 +1,23 @@
+/// One numbered schema change from `Schema/NNNN_name.sql`, embedded in the binary.
+public struct Migration: Sendable {
+    /// The number from the file name; migrations run in this order.
+    public let version: Int
+    /// The file name.
+    public let name: String
+    /// The SQL, run inside one transaction.
+    public let sql: String
+
+    /// Every migration, in order. Adding a file to `Schema/` means adding it here too; a test checks both lists match.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "0001_accounts.sql", sql: PackageResources._001_accounts_sql),
+        Migration(version: 2, name: "0002_sessions_and_presence.sql", sql: PackageResources._002_sessions_and_presence_sql),
+        Migration(version: 3, name: "0003_buddies.sql", sql: PackageResources._003_buddies_sql),
+        Migration(version: 4, name: "0004_admin_views.sql", sql: PackageResources._004_admin_views_sql),
+    ]
+
+    private init(version: Int, name: String, sql bytes: [UInt8]) {
+        self.version = version
+        self.name = name
+        self.sql = String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,28 @@
+import Logging
+import ServiceLifecycle
+
+/// Writes peer ID 0 for every lapsed presence lease and deletes dead sessions, periodically.
+///
+/// Reads never depend on it (an expired lease already reads as 0); it keeps the table honest for
+/// anything that looks at `presence_state` directly. Any number of instances may run it.
+struct LeaseReaper: Service {
+    let store: AccountStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let reaped = try await store.reap()
+                    if reaped.leases > 0 {
+                        logger.info("expired presence leases set to 0", metadata: ["count": "\(reaped.leases)"])
+                    }
+                } catch {
+                    logger.warning("lease reaper failed; will retry", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Hummingbird
+import JuiceCore
+import JuiceServer
+import Logging
+import Postgres
+import Prometheus
+
+/// `juiced serve`: migrate, then serve the API until SIGINT or SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the service (the default).")
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free one).")
+    var port = 7480
+
+    @Option(name: .long, help: "Presence lease in seconds; clients renew at about half of it.")
+    var leaseSeconds = 300
+
+    @Option(name: .long, help: "Realm that salts client password hashes; clients must use the same one.")
+    var realm = Realm.default.name
+
+    @Option(name: .long, help: "Failed logins allowed per username per 15 minutes.")
+    var maxLoginFailures = 5
+
+    @Option(name: .long, help: "PEM certificate chain; serves HTTPS together with --tls-key.")
+    var tlsCertificate: String?
+
+    @Option(name: .long, help: "PEM private key for --tls-certificate.")
+    var tlsKey: String?
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard (10...86400).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 10 to 86400") }
+        guard maxLoginFailures >= 1 else { throw ValidationError("--max-login-failures must be at least 1") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together") }
+        _ = try Realm(realm)
+    }
+
+    func run() async throws {
+        let logger = logging.makeLogger()
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.accounts.realm = try Realm(realm)
+        configuration.accounts.leaseSeconds = leaseSeconds
+        configuration.accounts.maxLoginFailures = maxLoginFailures
+        configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
+        configuration.tlsCertificatePath = tlsCertificate
+        configuration.tlsKeyPath = tlsKey
+
+        try await withDatabase(database, logger: logger) { pool in
+            try await Migrator(pool: pool, logger: logger).migrate()
+            let scheme = tlsCertificate == nil ? "http" : "https"
+            let app = try buildApplication(configuration: configuration, pool: pool, logger: logger) { channel in
+                let port = channel.localAddress?.port ?? port
+                logger.notice("juiced listening on \(scheme)://\(host):\(port)")
+            }
+            try await app.runService()
+        }
+    }
+}
+
+/// Opens the database (starting the private cluster if needed), runs `body`, then closes the
+/// pool and stops the private cluster, whatever `body` did.
+func withDatabase(_ options: DatabaseOptions, logger: Logger, _ body: (PostgresPool) async throws -> Void) async throws {
+    let (connection, cluster) = try options.connect(logger: logger)
+    let pool = PostgresPool(configuration: connection, size: options.poolSize, logger: logger)
+    do {
+        try await body(pool)
+    } catch {
+        await pool.shutdown()
+        try? cluster?.stop()
+        throw error
+    }
+    await pool.shutdown()
+    try cluster?.stop()
+}
