@@ -14,14 +14,15 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
         try self.init(host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 
-    /// Parses `HOST:PORT`; throws a one-line reason when it is not one.
-    public init(_ text: String) throws(InvalidValue) {
+    /// Parses `HOST:PORT`; throws a one-line reason when it is not one. Port 0 ("any free port")
+    /// is only accepted for a listening address.
+    public init(_ text: String, allowingPortZero: Bool = false) throws(InvalidValue) {
         guard !text.isEmpty, text.utf8.count <= Self.maxLength else { throw InvalidValue("endpoint must be HOST:PORT, at most \(Self.maxLength) characters") }
         guard let colon = text.lastIndex(of: ":") else { throw InvalidValue("endpoint must be HOST:PORT") }
         var host = String(text[..<colon])
         let portText = text[text.index(after: colon)...]
-        guard let port = Int(portText), (1...65535).contains(port), portText.allSatisfy(\.isASCII) else {
-            throw InvalidValue("endpoint port must be 1 to 65535")
+        guard let port = Int(portText), ((allowingPortZero ? 0 : 1)...65535).contains(port), portText.allSatisfy(\.isASCII) else {
+            throw InvalidValue("endpoint port must be \(allowingPortZero ? 0 : 1) to 65535")
         }
         if host.hasPrefix("["), host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())

@@ -1,0 +1,45 @@
+import Foundation
+import HTTPTypes
+import OpenAPIRuntime
+import Synchronization
+
+/// Adds `Authorization: Bearer <token>` once a session token is known.
+final class BearerTokenMiddleware: ClientMiddleware {
+    private let token = Mutex<String?>(nil)
+
+    func set(_ value: String?) { token.withLock { $0 = value } }
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        if let value = token.withLock({ $0 }) { request.headerFields[.authorization] = "Bearer \(value)" }
+        return try await next(request, body, baseURL)
+    }
+}
+
+/// Turns every non-2xx response into a ``ServiceError`` carrying the server's message, so
+/// callers only ever see successful outputs; and transport failures into one clear line.
+struct ServiceErrorMiddleware: ClientMiddleware {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let (response, responseBody) : (HTTPResponse, HTTPBody?)
+        do {
+            (response, responseBody) = try await next(request, body, baseURL)
+        } catch {
+            throw ServiceError(status: nil, code: "unreachable", message: "cannot reach the Juice server at \(baseURL.absoluteString)")
+        }
+        guard response.status.kind != .successful else { return (response, responseBody) }
+        var code = "http_\(response.status.code)"
+        var message = "the server answered \(response.status.code) \(response.status.reasonPhrase)"
+        if let responseBody, let data = try? await Data(collecting: responseBody, upTo: 64 * 1024),
+           let json = try? JSONDecoder().decode([String: String].self, from: data) {
+            code = json["error"] ?? code
+            message = json["message"] ?? message
+        }
+        throw ServiceError(status: response.status.code, code: code, message: message)
+    }
+}

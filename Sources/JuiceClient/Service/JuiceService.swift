@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import JuiceAPI
+import JuiceCore
+import OpenAPIAsyncHTTPClient
+import OpenAPIRuntime
+import Sodium
+
+/// The `juiced` API as the client uses it: typed calls, a remembered session token, and server
+/// failures surfaced as ``ServiceError``.
+public struct JuiceService: Sendable {
+    private let client: Client
+    private let token = BearerTokenMiddleware()
+    /// The realm this client salts passwords with.
+    public let realm: Realm
+
+    /// A client for the server at `url`.
+    public init(url: URL, realm: Realm) throws {
+        guard let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ServiceError(status: nil, code: "bad_url", message: "--server must be an http:// or https:// URL")
+        }
+        self.realm = realm
+        client = Client(
+            serverURL: url,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(15))),
+            middlewares: [ServiceErrorMiddleware(), token]
+        )
+    }
+
+    /// Creates an account; the identity key pair is made here and sealed under the password.
+    public func register(username: Username, keys: AccountKeys) async throws {
+        let identity = try SealedIdentity.seal(try BoxKeyPair.generate(), keyEncryptionKey: keys.keyEncryptionKey)
+        _ = try await unwrap { try await client.register(body: .json(.init(
+            username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
+            publicKey: .init(identity.publicKey), sealedSecret: .init(identity.sealedSecret)
+        ))).created }
+    }
+
+    /// Logs in. With `presence` it goes online in the same call; without, it only authenticates.
+    public func login(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?) async throws -> Components.Schemas.LoginResponse {
+        let response = try await unwrap { try await client.login(body: .json(.init(
+            username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
+            online: presence != nil, endpoint: presence?.endpoint.description,
+            camera: presence?.capabilities.camera, mic: presence?.capabilities.mic,
+            status: presence.map { .init(rawValue: $0.status.rawValue)! }, statusText: presence?.statusText
+        ))).ok.body.json }
+        token.set(response.token)
+        return response
+    }
+
+    /// Extends the lease, optionally publishing changes.
+    public func renew(_ update: Components.Schemas.RenewRequest = .init()) async throws -> Components.Schemas.Lease {
+        try await unwrap { try await client.renew(body: .json(update)).ok.body.json }
+    }
+
+    /// Goes offline and revokes the token.
+    public func logout() async throws {
+        _ = try await unwrap { try await client.logout().noContent }
+        token.set(nil)
+    }
+
+    /// The buddy list.
+    public func buddies() async throws -> [Components.Schemas.Buddy] {
+        try await unwrap { try await client.listBuddies().ok.body.json.buddies }
+    }
+
+    /// Asks `buddy` to be buddies (accepts at once if they asked first).
+    public func requestBuddy(_ buddy: Username) async throws -> Components.Schemas.Buddy {
+        try await unwrap { try await client.requestBuddy(path: .init(username: buddy.value)).ok.body.json }
+    }
+
+    /// Accepts `buddy`'s request.
+    public func acceptBuddy(_ buddy: Username) async throws -> Components.Schemas.Buddy {
+        try await unwrap { try await client.acceptBuddy(path: .init(username: buddy.value)).ok.body.json }
+    }
+
+    /// Removes `buddy`, or withdraws or declines a request.
+    public func removeBuddy(_ buddy: Username) async throws {
+        _ = try await unwrap { try await client.removeBuddy(path: .init(username: buddy.value)).noContent }
+    }
+
+    /// Changes the password: one call with the old auth key, the new one, and the identity re-sealed.
+    public func changePassword(current: AccountKeys, new: AccountKeys, identity: SealedIdentity) async throws {
+        let keyPair = try identity.open(keyEncryptionKey: current.keyEncryptionKey)
+        let resealed = try SealedIdentity.seal(keyPair, keyEncryptionKey: new.keyEncryptionKey)
+        _ = try await unwrap { try await client.changePassword(body: .json(.init(
+            currentAuthKey: .init(current.authKey.copiedBytes), newAuthKey: .init(new.authKey.copiedBytes),
+            sealedSecret: .init(resealed.sealedSecret)
+        ))).noContent }
+    }
+}
+
+/// What a client publishes when it goes online.
+public struct PresenceAnnouncement: Sendable {
+    /// Where buddies dial us.
+    public var endpoint: Endpoint
+    /// Camera and microphone flags.
+    public var capabilities: Capabilities
+    /// Online, away or busy.
+    public var status: PresenceStatus = .online
+    /// Free text.
+    public var statusText: String = ""
+
+    /// Creates an announcement.
+    public init(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus = .online, statusText: String = "") {
+        self.endpoint = endpoint
+        self.capabilities = capabilities
+        self.status = status
+        self.statusText = statusText
+    }
+}
+
+/// Unwraps the generated client's `ClientError`, whose description would include the request
+/// (and so the auth key), into a ``ServiceError`` that says only what went wrong.
+private func unwrap<T>(_ call: () async throws -> T) async throws -> T {
+    do {
+        return try await call()
+    } catch let error as ClientError {
+        if let service = error.underlyingError as? ServiceError { throw service }
+        throw ServiceError(status: nil, code: "bad_response", message: "unexpected response from the Juice server")
+    } catch {
+        throw ServiceError(status: nil, code: "bad_response", message: "unexpected response from the Juice server")
+    }
+}
+

@@ -1,0 +1,91 @@
+import Foundation
+import JuiceAPI
+
+/// Everything a session reports, one per line: JSON objects with `--json`, else short text.
+public enum SessionEvent: Sendable {
+    case ready(username: String, peerID: Int64, endpoint: String, leaseSeconds: Int)
+    case buddy(Components.Schemas.Buddy)
+    case renewed(leaseSeconds: Int)
+    case info(String)
+    case error(String)
+    case loggedOut(username: String)
+
+    /// The JSON object for `--json`.
+    var json: [String: JSONValue] {
+        switch self {
+        case let .ready(username, peerID, endpoint, lease):
+            ["event": "ready", "username": .string(username), "peerId": .int(peerID), "endpoint": .string(endpoint), "leaseSeconds": .int(Int64(lease))]
+        case let .buddy(b):
+            [
+                "event": "buddy", "username": .string(b.username), "relation": .string(b.relation.rawValue),
+                "peerId": .int(b.peerId), "endpoint": b.endpoint.map(JSONValue.string) ?? .null,
+                "status": .string(b.status.rawValue), "camera": .bool(b.camera), "mic": .bool(b.mic),
+                "publicKey": b.publicKey.map { .string(Data($0.data).base64EncodedString()) } ?? .null,
+            ]
+        case let .renewed(lease): ["event": "renewed", "leaseSeconds": .int(Int64(lease))]
+        case let .info(text): ["event": "info", "message": .string(text)]
+        case let .error(text): ["event": "error", "message": .string(text)]
+        case let .loggedOut(username): ["event": "offline", "username": .string(username), "self": .bool(true)]
+        }
+    }
+
+    /// The line for people.
+    var text: String {
+        switch self {
+        case let .ready(username, peerID, endpoint, lease):
+            "* online as \(username), peer ID \(peerID), listening on \(endpoint) (lease \(lease) s)"
+        case let .buddy(b):
+            switch b.relation {
+            case .accepted:
+                b.peerId != 0
+                    ? "* \(b.username) is \(b.status.rawValue) (peer \(b.peerId) at \(b.endpoint ?? "?"), camera \(b.camera ? "on" : "off"), mic \(b.mic ? "on" : "off"))"
+                    : "* \(b.username) is offline"
+            case .incoming: "* \(b.username) wants to be your buddy: /accept \(b.username)"
+            case .outgoing: "* waiting for \(b.username) to accept your request"
+            }
+        case let .renewed(lease): "* presence renewed for \(lease) s"
+        case let .info(text): "* \(text)"
+        case let .error(text): "! \(text)"
+        case let .loggedOut(username): "* \(username) logged out"
+        }
+    }
+}
+
+/// A JSON value, for printing events with stable key order.
+enum JSONValue: Sendable, Encodable, ExpressibleByStringLiteral {
+    case string(String), int(Int64), bool(Bool), null
+
+    init(stringLiteral value: String) { self = .string(value) }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let v): try container.encode(v)
+        case .int(let v): try container.encode(v)
+        case .bool(let v): try container.encode(v)
+        case .null: try container.encodeNil()
+        }
+    }
+}
+
+/// Prints events to standard output, one per line, flushing each.
+public struct EventPrinter: Sendable {
+    /// Print JSON objects instead of text.
+    public let json: Bool
+
+    /// Creates a printer.
+    public init(json: Bool) { self.json = json }
+
+    /// Prints one event.
+    public func emit(_ event: SessionEvent) {
+        let line: String
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            line = (try? encoder.encode(event.json)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"event":"error"}"#
+        } else {
+            line = event.text
+        }
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

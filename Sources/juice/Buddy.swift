@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import JuiceAPI
+import JuiceClient
+import JuiceCore
+
+/// `juice buddy add|accept|remove|list`.
+struct Buddy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage your buddy list (consent needed: one asks, the other accepts).",
+        subcommands: [Add.self, Accept.self, Remove.self, List.self]
+    )
+
+    /// Who acts: `--user NAME` or env JUICE_USER.
+    struct Actor: ParsableArguments {
+        @Option(name: .long, help: "Act as this user (env JUICE_USER).")
+        var user: String?
+
+        func username() throws -> Username {
+            guard let raw = user ?? ProcessInfo.processInfo.environment["JUICE_USER"] else {
+                throw ValidationError("say who you are with --user NAME or JUICE_USER")
+            }
+            return try parseUsername(raw, "--user")
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask BUDDY to be buddies.")
+        @Argument(help: "The buddy's username.") var buddy: String
+        @OptionGroup var actor: Actor
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let target = try parseUsername(buddy, "BUDDY")
+            try await authenticated(actor, options) { service in
+                printBuddy(try await service.requestBuddy(target), json: options.json)
+            }
+        }
+    }
+
+    struct Accept: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Accept BUDDY's request.")
+        @Argument(help: "The buddy's username.") var buddy: String
+        @OptionGroup var actor: Actor
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let target = try parseUsername(buddy, "BUDDY")
+            try await authenticated(actor, options) { service in
+                printBuddy(try await service.acceptBuddy(target), json: options.json)
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove BUDDY, or withdraw or decline a request.")
+        @Argument(help: "The buddy's username.") var buddy: String
+        @OptionGroup var actor: Actor
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let target = try parseUsername(buddy, "BUDDY")
+            try await authenticated(actor, options) { service in
+                try await service.removeBuddy(target)
+                print(options.json ? #"{"event":"removed","username":"\#(target)"}"# : "removed \(target)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show your buddies with their presence.")
+        @OptionGroup var actor: Actor
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await authenticated(actor, options) { service in
+                let buddies = try await service.buddies()
+                if buddies.isEmpty && !options.json { print("no buddies yet: juice buddy add NAME") }
+                buddies.forEach { printBuddy($0, json: options.json) }
+            }
+        }
+    }
+}
+
+/// Logs in without going online (presence untouched), then runs `body`, then revokes the token.
+private func authenticated(_ actor: Buddy.Actor, _ options: ClientOptions, _ body: (JuiceService) async throws -> Void) async throws {
+    let username = try actor.username()
+    try await reportingErrors {
+        let service = try options.makeService()
+        _ = try await service.login(username: username, keys: try options.keys(for: username, service: service), presence: nil)
+        do {
+            try await body(service)
+        } catch {
+            try? await service.logout()
+            throw error
+        }
+        try? await service.logout()
+    }
+}
+
+private func printBuddy(_ buddy: Components.Schemas.Buddy, json: Bool) {
+    EventPrinter(json: json).emit(.buddy(buddy))
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import JuiceClient
+import JuiceCore
+
+/// `juice login NAME`: go online and stay in an interactive session.
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Go online and chat; EOF, /quit or Ctrl-C logs out.",
+        discussion: "Commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME, /quit."
+    )
+
+    @Argument(help: "Your username.")
+    var name: String
+
+    @Option(name: .long, help: "HOST:PORT to accept buddies' connections on (port 0 picks one).")
+    var listen = "127.0.0.1:0"
+
+    @Option(name: .long, help: "HOST:PORT buddies should dial, if not the listening address.")
+    var advertise: String?
+
+    @Flag(inversion: .prefixedNo, help: "Announce a camera (default: detected from /dev/video*).")
+    var camera: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Announce a microphone (default: detected from ALSA capture devices).")
+    var mic: Bool?
+
+    @OptionGroup var options: ClientOptions
+
+    func validate() throws {
+        _ = try parseUsername(name)
+        do {
+            _ = try Endpoint(listen, allowingPortZero: true)
+            if let advertise { _ = try Endpoint(advertise) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func run() async throws {
+        let username = try parseUsername(name)
+        let listenAt = try Endpoint(listen, allowingPortZero: true)
+        let advertised = try advertise.map { try Endpoint($0) }
+        try await reportingErrors {
+            let service = try options.makeService()
+            let keys = try options.keys(for: username, service: service)
+            let detected = CapabilityDetector.detect()
+            let session = OnlineSession(
+                service: service, username: username, keys: keys,
+                listenHost: listenAt.host, listenPort: listenAt.port, advertise: advertised,
+                capabilities: Capabilities(camera: camera ?? detected.camera, mic: mic ?? detected.mic),
+                printer: EventPrinter(json: options.json)
+            )
+            try await session.run()
+        }
+    }
+}
