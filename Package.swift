@@ -138,7 +138,8 @@ let package = Package(
         ),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "JuiceTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JuiceCoreTests", dependencies: ["JuiceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceCoreTests", dependencies: ["JuiceCore", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [

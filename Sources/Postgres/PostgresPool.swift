@@ -12,6 +12,7 @@ public final class PostgresPool: Sendable {
     private let threads: NIOThreadPool
     private let idle = Mutex<[PostgresConnection]>([])
     private let logger: Logger
+    private let closed = Mutex(false)
 
     /// The number of connections (and threads).
     public let size: Int
@@ -27,6 +28,7 @@ public final class PostgresPool: Sendable {
 
     /// Runs `body` with a connection on a pool thread.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        guard !closed.withLock({ $0 }) else { throw PostgresError(.closed, message: "pool is closed") }
         do {
             return try await threads.runIfActive { [self] in
                 let connection = try checkOut()
@@ -53,6 +55,7 @@ public final class PostgresPool: Sendable {
 
     /// Closes every connection and stops the threads.
     public func shutdown() async {
+        closed.withLock { $0 = true }
         try? await threads.shutdownGracefully()
         idle.withLock { $0.removeAll() }
     }

@@ -1,0 +1,138 @@
+import Foundation
+import Synchronization
+
+/// A real child process (juiced, juice, psql) whose standard output is collected line by line,
+/// with bounded waits. It is killed when the test drops it.
+public final class ManagedProcess: Sendable {
+    private let process: Process
+    private let input: Pipe
+    private let lines = Locked<[String]>([])
+    private let errors = Locked<String>("")
+
+    /// Starts `executable` with `arguments` and extra `environment`.
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        input = Pipe()
+        let output = Pipe()
+        let errorOutput = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errorOutput
+        let partial = Locked<String>("")
+        output.fileHandleForReading.readabilityHandler = { [lines] handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            let complete: [String] = partial.withLock { buffer in
+                buffer += chunk
+                var parts = buffer.components(separatedBy: "\n")
+                buffer = parts.removeLast()
+                return parts
+            }
+            lines.withLock { $0 += complete }
+        }
+        errorOutput.fileHandleForReading.readabilityHandler = { [errors] handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            errors.withLock { $0 += chunk }
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Writes a line to the process's standard input.
+    public func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Closes standard input (EOF).
+    public func closeInput() {
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// Every complete line printed so far.
+    public var output: [String] { lines.withLock { $0 } }
+
+    /// Everything printed to standard error so far.
+    public var errorOutput: String { errors.withLock { $0 } }
+
+    /// Waits (bounded) for a line that satisfies `predicate`; returns it, or nil on timeout.
+    public func waitForLine(timeout: Duration = .seconds(20), where predicate: (String) -> Bool) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = output.first(where: predicate) { return line }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status, or nil on timeout.
+    public func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning { return process.terminationStatus }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// Sends SIGKILL.
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+    }
+
+    /// Sends SIGINT (Ctrl-C).
+    public func interrupt() {
+        process.interrupt()
+    }
+
+    /// Runs a process to completion with `stdin` as its input; returns status, stdout, stderr.
+    public static func run(_ executable: URL, _ arguments: [String], stdin: String = "", environment: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String, error: String) {
+        let child = try ManagedProcess(executable, arguments, environment: environment)
+        child.input.fileHandleForWriting.write(Data(stdin.utf8))
+        child.closeInput()
+        guard let status = await child.waitForExit(timeout: timeout) else {
+            child.kill()
+            throw ProcessTimeout(command: executable.lastPathComponent)
+        }
+        try? await Task.sleep(for: .milliseconds(50)) // let the output handlers drain
+        return (status, child.output.joined(separator: "\n"), child.errorOutput)
+    }
+}
+
+/// A child process did not finish in time.
+public struct ProcessTimeout: Error, CustomStringConvertible {
+    public let command: String
+    public var description: String { "\(command) did not finish in time" }
+}
+
+/// Where the built `juiced` and `juice` are.
+public enum Binaries {
+    /// The build products directory: `$JUICE_BIN_DIR`, or the directory of the test bundle.
+    public static let directory: URL = {
+        if let dir = ProcessInfo.processInfo.environment["JUICE_BIN_DIR"] { return URL(fileURLWithPath: dir) }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while url.path != "/" && !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("juiced").path) {
+            url.deleteLastPathComponent()
+            if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+        }
+        return url
+    }()
+
+    public static var juiced: URL { directory.appendingPathComponent("juiced") }
+    public static var juice: URL { directory.appendingPathComponent("juice") }
+}
+
+/// A value behind a lock, shareable by reference (for closures that outlive a scope).
+public final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    /// Wraps `value`.
+    public init(_ value: Value) { mutex = Mutex(value) }
+
+    /// Runs `body` with exclusive access.
+    public func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+}
