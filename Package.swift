@@ -145,6 +145,8 @@ let package = Package(
             dependencies: [
                 "JuiceServer",
                 "JuiceTestSupport",
+                "Postgres",
+                "Sodium",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
