@@ -21,22 +21,30 @@ public final class ManagedProcess: Sendable {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errorOutput
-        let partial = Locked<String>("")
-        output.fileHandleForReading.readabilityHandler = { [lines] handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+        try process.run()
+        // Blocking reads on threads of their own: FileHandle.readabilityHandler is unreliable on Linux.
+        let partial = Locked<[UInt8]>([])
+        Self.drain(output.fileHandleForReading) { [lines] chunk in
             let complete: [String] = partial.withLock { buffer in
                 buffer += chunk
-                var parts = buffer.components(separatedBy: "\n")
-                buffer = parts.removeLast()
-                return parts
+                var parts = buffer.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                buffer = Array(parts.removeLast())
+                return parts.map { String(decoding: $0, as: UTF8.self) }
             }
             lines.withLock { $0 += complete }
         }
-        errorOutput.fileHandleForReading.readabilityHandler = { [errors] handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
-            errors.withLock { $0 += chunk }
+        Self.drain(errorOutput.fileHandleForReading) { [errors] chunk in errors.withLock { $0 += String(decoding: chunk, as: UTF8.self) } }
+    }
+
+    private static func drain(_ handle: FileHandle, _ consume: @escaping @Sendable ([UInt8]) -> Void) {
+        let thread = Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { return }
+                consume([UInt8](data))
+            }
         }
-        try process.run()
+        thread.start()
     }
 
     deinit {
@@ -106,6 +114,7 @@ public final class ManagedProcess: Sendable {
 /// A child process did not finish in time.
 public struct ProcessTimeout: Error, CustomStringConvertible {
     public let command: String
+    public init(command: String) { self.command = command }
     public var description: String { "\(command) did not finish in time" }
 }
 

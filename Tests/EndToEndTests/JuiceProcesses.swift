@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import JuiceTestSupport
+import Postgres
+import Testing
+
+/// A real `juiced` on a fresh database and port, plus helpers to run `juice` and `psql` against it.
+struct JuiceProcesses {
+    let database: TestDatabase
+    let server: ManagedProcess
+    let url: String
+
+    /// The PG* variables that point psql and juiced at the test database.
+    var databaseEnvironment: [String: String] { Self.environment(for: database) }
+
+    static func environment(for database: TestDatabase) -> [String: String] {
+        let names = ["host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "dbname": "PGDATABASE"]
+        var environment: [String: String] = [:]
+        for (keyword, value) in database.configuration.parameters {
+            if let name = names[keyword] { environment[name] = value }
+        }
+        return environment
+    }
+
+    static func start(leaseSeconds: Int = 300) async throws -> JuiceProcesses {
+        let database = try await TestDatabase.create("e2e")
+        let server = try ManagedProcess(Binaries.juiced, ["--port", "0", "--lease-seconds", String(leaseSeconds)], environment: environment(for: database))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let range = server.errorOutput.range(of: #"listening on http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                let address = server.errorOutput[range].replacingOccurrences(of: "listening on ", with: "")
+                return JuiceProcesses(database: database, server: server, url: address)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.kill()
+        database.drop()
+        throw ProcessTimeout(command: "juiced (\(server.errorOutput))")
+    }
+
+    func stop() async {
+        server.interrupt()
+        _ = await server.waitForExit(timeout: .seconds(10))
+        database.drop()
+    }
+
+    /// Runs a `juice` command to completion.
+    @discardableResult
+    func juice(_ arguments: [String], stdin: String = "") async throws -> (status: Int32, output: String, error: String) {
+        try await ManagedProcess.run(Binaries.juice, arguments + ["--server", url], stdin: stdin)
+    }
+
+    /// Starts `juice login NAME --json` and sends the password; stdin stays open.
+    func login(_ name: String, password: String, _ extra: [String] = []) throws -> ManagedProcess {
+        let process = try ManagedProcess(Binaries.juice, ["login", name, "--json", "--password-stdin", "--server", url] + extra)
+        process.send(password)
+        return process
+    }
+
+    /// Runs SQL through the real `psql`, as an admin would; returns unaligned rows.
+    func psql(_ sql: String) async throws -> [String] {
+        let result = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/psql"), ["-X", "-At", "-F", "|", "-c", sql], environment: databaseEnvironment)
+        #expect(result.status == 0, "psql failed: \(result.error)")
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
+    /// Total API requests served so far, from the service's own Prometheus counters,
+    /// leaving out health, readiness and metrics scrapes.
+    func requestCount() async throws -> Int {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: url + "/metrics")!)
+        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .filter { $0.hasPrefix("juiced_requests_total{") && !$0.contains(#"operation="metrics""#) && !$0.contains(#"operation="health""#) && !$0.contains(#"operation="readiness""#) }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
+            .reduce(0, +)
+    }
+}
+
+/// Parses one `--json` event line.
+func event(_ line: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+}
+
+extension ManagedProcess {
+    /// Waits for an event of `type` (and matching `where`), bounded.
+    func waitForEvent(_ type: String, timeout: Duration = .seconds(30), where predicate: @escaping ([String: Any]) -> Bool = { _ in true }) async -> [String: Any]? {
+        await waitForLine(timeout: timeout) { line in
+            let e = event(line)
+            return e["event"] as? String == type && predicate(e)
+        }.map(event)
+    }
+}
