@@ -99,6 +99,8 @@ let package = Package(
             name: "juiced",
             dependencies: [
                 "JuiceServer",
+                "Postgres",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

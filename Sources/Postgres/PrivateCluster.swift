@@ -96,31 +96,16 @@ public struct PrivateCluster: Sendable {
     }
 
     private func run(_ program: String, _ arguments: [String], asOwner: Bool = true, quiet: Bool = false) throws {
-        let process = Process()
-        if asOwner && runsAsPostgresUser {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let argv = asOwner && runsAsPostgresUser ? ["/usr/sbin/runuser", "-u", "postgres", "--", program] + arguments : [program] + arguments
         // Output goes to a file, not a pipe: the server that pg_ctl starts would hold a pipe open.
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("juice-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out")
-        FileManager.default.createFile(atPath: outputPath.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputPath) }
-        let output = try FileHandle(forWritingTo: outputPath)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
-        let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("juice-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out").path
+        defer { unlink(outputPath) }
+        let status = try ChildProcess.run(argv, outputPath: outputPath)
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             let name = (program as NSString).lastPathComponent
             if !quiet { logger.error("\(name) failed", metadata: ["output": "\(text)"]) }
-            throw PostgresError(.connection, message: "\(name) failed (exit \(process.terminationStatus)): \(text.split(separator: "\n").last ?? "")")
+            throw PostgresError(.connection, message: "\(name) failed (exit \(status)): \(text.split(separator: "\n").last ?? "")")
         }
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import JuiceCore
 import JuiceServer
 import Logging
+import NIOPosix
 import Postgres
 import Prometheus
 
@@ -69,15 +70,16 @@ struct Serve: AsyncParsableCommand {
 /// Opens the database (starting the private cluster if needed), runs `body`, then closes the
 /// pool and stops the private cluster, whatever `body` did.
 func withDatabase(_ options: DatabaseOptions, logger: Logger, _ body: (PostgresPool) async throws -> Void) async throws {
-    let (connection, cluster) = try options.connect(logger: logger)
+    // initdb and pg_ctl block for seconds: run them on NIO's blocking pool, not the cooperative one.
+    let (connection, cluster) = try await NIOThreadPool.singleton.runIfActive { try options.connect(logger: logger) }
     let pool = PostgresPool(configuration: connection, size: options.poolSize, logger: logger)
     do {
         try await body(pool)
     } catch {
         await pool.shutdown()
-        try? cluster?.stop()
+        _ = try? await NIOThreadPool.singleton.runIfActive { try cluster?.stop() }
         throw error
     }
     await pool.shutdown()
-    try cluster?.stop()
+    try await NIOThreadPool.singleton.runIfActive { try cluster?.stop() }
 }

@@ -4,79 +4,79 @@ import Testing
 
 @Suite(.serialized) struct AccountEndToEndTests {
     @Test func twoUsersGoOnlineAndOfflineWithOneCallEach() async throws {
-        let juice = try await JuiceProcesses.start()
-        defer { Task { await juice.stop() } }
+        try await JuiceProcesses.with { juice in
 
-        #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
-        #expect(try await juice.juice(["register", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
-        let duplicate = try await juice.juice(["register", "BOB", "--password-stdin"], stdin: "x\n")
-        #expect(duplicate.status != 0)
-        #expect(duplicate.error.contains("taken"))
-        #expect(try await juice.juice(["buddy", "add", "alice", "--user", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
-        #expect(try await juice.juice(["buddy", "accept", "bob", "--user", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
+            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
+            #expect(try await juice.juice(["register", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
+            let duplicate = try await juice.juice(["register", "BOB", "--password-stdin"], stdin: "x\n")
+            #expect(duplicate.status != 0)
+            #expect(duplicate.error.contains("taken"))
+            #expect(try await juice.juice(["buddy", "add", "alice", "--user", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
+            #expect(try await juice.juice(["buddy", "accept", "bob", "--user", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
 
-        let alice = try juice.login("alice", password: "alice-pw", ["--camera", "--no-mic"])
-        let aliceReady = try #require(await alice.waitForEvent("ready"), "alice not ready: \(alice.errorOutput)")
-        let alicePeer = try #require(aliceReady["peerId"] as? Int64)
-        let aliceEndpoint = try #require(aliceReady["endpoint"] as? String)
-        let bobAtLogin = await alice.waitForEvent("buddy") { $0["username"] as? String == "bob" }
-        #expect(bobAtLogin?["peerId"] as? Int == 0)
+            let alice = try juice.login("alice", password: "alice-pw", ["--camera", "--no-mic"])
+            let aliceReady = try #require(await alice.waitForEvent("ready"), "alice not ready: \(alice.errorOutput)")
+            let alicePeer = try #require(aliceReady["peerId"] as? Int64)
+            let aliceEndpoint = try #require(aliceReady["endpoint"] as? String)
+            let bobAtLogin = await alice.waitForEvent("buddy") { $0["username"] as? String == "bob" }
+            #expect(bobAtLogin?["peerId"] as? Int == 0)
 
-        let before = try await juice.requestCount()
-        let bob = try juice.login("bob", password: "bob-pw")
-        let bobReady = try #require(await bob.waitForEvent("ready"), "bob not ready: \(bob.errorOutput)")
-        let bobPeer = try #require(bobReady["peerId"] as? Int64)
-        let aliceSeen = try #require(await bob.waitForEvent("buddy") { $0["username"] as? String == "alice" })
-        #expect(aliceSeen["peerId"] as? Int64 == alicePeer)
-        #expect(aliceSeen["endpoint"] as? String == aliceEndpoint)
-        #expect(aliceSeen["camera"] as? Bool == true)
-        #expect(aliceSeen["mic"] as? Bool == false)
-        #expect(try await juice.requestCount() - before == 1, "going online took more than one server call")
+            let before = try await juice.requestCount()
+            let bob = try juice.login("bob", password: "bob-pw")
+            let bobReady = try #require(await bob.waitForEvent("ready"), "bob not ready: \(bob.errorOutput)")
+            let bobPeer = try #require(bobReady["peerId"] as? Int64)
+            let aliceSeen = try #require(await bob.waitForEvent("buddy") { $0["username"] as? String == "alice" })
+            #expect(aliceSeen["peerId"] as? Int64 == alicePeer)
+            #expect(aliceSeen["endpoint"] as? String == aliceEndpoint)
+            #expect(aliceSeen["camera"] as? Bool == true)
+            #expect(aliceSeen["mic"] as? Bool == false)
+            #expect(try await juice.requestCount() - before == 1, "going online took more than one server call")
 
-        let online = try await juice.psql("select username, peer_id from presence order by username")
-        #expect(online == ["alice|\(alicePeer)", "bob|\(bobPeer)"])
+            let online = try await juice.psql("select username, peer_id from presence order by username")
+            #expect(online == ["alice|\(alicePeer)", "bob|\(bobPeer)"])
 
-        let beforeLogout = try await juice.requestCount()
-        bob.closeInput()
-        #expect(await bob.waitForExit() == 0)
-        #expect(try await juice.requestCount() - beforeLogout == 1, "going offline took more than one server call")
-        #expect(try await juice.psql("select peer_id from presence where username = 'bob'") == ["0"])
-        #expect(try await juice.psql("select peer_id from presence where username = 'alice'") == ["\(alicePeer)"])
+            let beforeLogout = try await juice.requestCount()
+            bob.closeInput()
+            #expect(await bob.waitForExit() == 0)
+            #expect(try await juice.requestCount() - beforeLogout == 1, "going offline took more than one server call")
+            #expect(try await juice.psql("select peer_id from presence where username = 'bob'") == ["0"])
+            #expect(try await juice.psql("select peer_id from presence where username = 'alice'") == ["\(alicePeer)"])
 
-        alice.send("/quit")
-        #expect(await alice.waitForExit() == 0)
-        #expect(await alice.waitForEvent("offline") != nil)
-        #expect(try await juice.psql("select count(*) from presence where online") == ["0"])
+            alice.send("/quit")
+            #expect(await alice.waitForExit() == 0)
+            #expect(await alice.waitForEvent("offline") != nil)
+            #expect(try await juice.psql("select count(*) from presence where online") == ["0"])
+        }
     }
 
     @Test func badInputGetsOneLineAndANonZeroExit() async throws {
-        let juice = try await JuiceProcesses.start()
-        defer { Task { await juice.stop() } }
-        let badName = try await juice.juice(["register", "a\u{7}b", "--password-stdin"], stdin: "pw\n")
-        #expect(badName.status != 0)
-        let wrong = try await juice.juice(["buddy", "list", "--user", "nobody", "--password-stdin"], stdin: "pw\n")
-        #expect(wrong.status == 1)
-        #expect(wrong.error == "juice: error: invalid username or password\n")
-        let noPassword = try await juice.juice(["register", "carol", "--password-stdin"], stdin: "")
-        #expect(noPassword.status == 1)
-        #expect(noPassword.error.contains("no password"))
-        let unreachable = try await ManagedProcess.run(Binaries.juice, ["register", "carol", "--password-stdin", "--server", "http://127.0.0.1:1"], stdin: "pw\n")
-        #expect(unreachable.status == 1)
-        #expect(unreachable.error.split(separator: "\n").count == 1)
-        #expect(!unreachable.error.contains("authKey"))
+        try await JuiceProcesses.with { juice in
+            let badName = try await juice.juice(["register", "a\u{7}b", "--password-stdin"], stdin: "pw\n")
+            #expect(badName.status != 0)
+            let wrong = try await juice.juice(["buddy", "list", "--user", "nobody", "--password-stdin"], stdin: "pw\n")
+            #expect(wrong.status == 1)
+            #expect(wrong.error == "juice: error: invalid username or password\n")
+            let noPassword = try await juice.juice(["register", "carol", "--password-stdin"], stdin: "")
+            #expect(noPassword.status == 1)
+            #expect(noPassword.error.contains("no password"))
+            let unreachable = try await ManagedProcess.run(Binaries.juice, ["register", "carol", "--password-stdin", "--server", "http://127.0.0.1:1"], stdin: "pw\n")
+            #expect(unreachable.status == 1)
+            #expect(unreachable.error.split(separator: "\n").count == 1)
+            #expect(!unreachable.error.contains("authKey"))
+        }
     }
 
     @Test func passwordChangeKeepsTheIdentity() async throws {
-        let juice = try await JuiceProcesses.start()
-        defer { Task { await juice.stop() } }
-        #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "old\n").status == 0)
-        let key = try await juice.psql("select encode(public_key, 'hex') from accounts where username = 'alice'")
-        #expect(try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "old\nnew\n").status == 0)
-        #expect(try await juice.juice(["buddy", "list", "--user", "alice", "--password-stdin"], stdin: "old\n").status == 1)
-        let login = try juice.login("alice", password: "new")
-        #expect(await login.waitForEvent("ready") != nil, "login with the new password failed: \(login.errorOutput)")
-        login.closeInput()
-        #expect(await login.waitForExit() == 0)
-        #expect(try await juice.psql("select encode(public_key, 'hex') from accounts where username = 'alice'") == key)
+        try await JuiceProcesses.with { juice in
+            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "old\n").status == 0)
+            let key = try await juice.psql("select encode(public_key, 'hex') from accounts where username = 'alice'")
+            #expect(try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "old\nnew\n").status == 0)
+            #expect(try await juice.juice(["buddy", "list", "--user", "alice", "--password-stdin"], stdin: "old\n").status == 1)
+            let login = try juice.login("alice", password: "new")
+            #expect(await login.waitForEvent("ready") != nil, "login with the new password failed: \(login.errorOutput)")
+            login.closeInput()
+            #expect(await login.waitForExit() == 0)
+            #expect(try await juice.psql("select encode(public_key, 'hex') from accounts where username = 'alice'") == key)
+        }
     }
 }

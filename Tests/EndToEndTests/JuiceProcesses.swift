@@ -40,6 +40,18 @@ struct JuiceProcesses {
         throw ProcessTimeout(command: "juiced (\(server.errorOutput))")
     }
 
+    /// Runs `body` with a fresh service, and always stops it afterwards.
+    static func with(leaseSeconds: Int = 300, _ body: (JuiceProcesses) async throws -> Void) async throws {
+        let juice = try await start(leaseSeconds: leaseSeconds)
+        do {
+            try await body(juice)
+        } catch {
+            await juice.stop()
+            throw error
+        }
+        await juice.stop()
+    }
+
     func stop() async {
         server.interrupt()
         _ = await server.waitForExit(timeout: .seconds(10))
