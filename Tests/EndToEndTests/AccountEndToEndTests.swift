@@ -80,3 +80,25 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct TLSEndToEndTests {
+    @Test func servesHTTPSWhenGivenACertificateAndKey() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let openssl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert,
+        ])
+        try #require(openssl.status == 0, "openssl failed: \(openssl.error)")
+        try await JuiceProcesses.with(extraArguments: ["--tls-certificate", cert, "--tls-key", key], scheme: "https") { juice in
+            #expect(juice.url.hasPrefix("https://"))
+            let https = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "--cacert", cert, juice.url + "/healthz"])
+            #expect(https.status == 0, "\(https.error)")
+            #expect(https.output == "ok")
+            let plain = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", juice.url.replacingOccurrences(of: "https", with: "http") + "/healthz"])
+            #expect(plain.status != 0 || plain.output != "ok")
+        }
+    }
+}

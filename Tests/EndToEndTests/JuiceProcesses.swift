@@ -24,12 +24,12 @@ struct JuiceProcesses {
         return environment
     }
 
-    static func start(leaseSeconds: Int = 300) async throws -> JuiceProcesses {
+    static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http") async throws -> JuiceProcesses {
         let database = try await TestDatabase.create("e2e")
-        let server = try ManagedProcess(Binaries.juiced, ["--port", "0", "--lease-seconds", String(leaseSeconds)], environment: environment(for: database))
+        let server = try ManagedProcess(Binaries.juiced, ["--port", "0", "--lease-seconds", String(leaseSeconds)] + extraArguments, environment: environment(for: database))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if let range = server.errorOutput.range(of: #"listening on http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
+            if let range = server.errorOutput.range(of: #"listening on \#(scheme)://127\.0\.0\.1:\d+"#, options: .regularExpression) {
                 let address = server.errorOutput[range].replacingOccurrences(of: "listening on ", with: "")
                 return JuiceProcesses(database: database, server: server, url: address)
             }
@@ -41,8 +41,8 @@ struct JuiceProcesses {
     }
 
     /// Runs `body` with a fresh service, and always stops it afterwards.
-    static func with(leaseSeconds: Int = 300, _ body: (JuiceProcesses) async throws -> Void) async throws {
-        let juice = try await start(leaseSeconds: leaseSeconds)
+    static func with(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", _ body: (JuiceProcesses) async throws -> Void) async throws {
+        let juice = try await start(leaseSeconds: leaseSeconds, extraArguments: extraArguments, scheme: scheme)
         do {
             try await body(juice)
         } catch {

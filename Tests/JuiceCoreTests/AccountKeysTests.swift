@@ -1,3 +1,4 @@
+import Foundation
 import JuiceCore
 import Sodium
 import Testing
@@ -29,3 +30,15 @@ import Testing
         #expect(throws: SodiumError.authenticationFailed) { try sealed.open(keyEncryptionKey: wrong.keyEncryptionKey) }
     }
 }
+
+@Suite struct ProtocolVectorTests {
+    @Test func protocolTestVector() throws {
+        // docs/protocol.md, section 1.3; computed independently with libsodium from Python.
+        let keys = try AccountKeys.derive(password: SecretBytes(Array("correct horse battery staple".utf8)), username: Username("alice"), realm: .default)
+        #expect(hex(try AccountKeys.salt(username: Username("alice"), realm: .default)) == "981441b98c8b79c34112dacacacec4f6")
+        #expect(hex(keys.authKey.copiedBytes) == "ecc5baf4f461f5ebd0ab27a6da4003fab56953c834025e7ca87265b15b41682e")
+        #expect(hex(keys.keyEncryptionKey.copiedBytes) == "b0a7a00ab86cb0eb7a3bada5eaf6616e960f839c77cc47e99ad1dfd1757faa88")
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import JuiceServer
 import JuiceTestSupport
 import Sodium
 import Testing
@@ -131,5 +132,23 @@ import Testing
             let metrics = try await api.request(.get, "/metrics")
             #expect(metrics.body.contains(#"juiced_requests_total{operation="login",status="401"} 1"#))
         }
+    }
+}
+
+@Suite struct VerifierVectorTests {
+    @Test func verifierMatchesTheProtocolDocument() throws {
+        // docs/protocol.md, section 1.5: authKey 00..1f, verifier salt 01..01.
+        let documented = "8e4c301c456756f48bac41a76c6416e6ad510c3ee0c14e3d168afdd17c684eb2"
+        var hash: [UInt8] = []
+        var index = documented.startIndex
+        while index < documented.endIndex {
+            let next = documented.index(index, offsetBy: 2)
+            hash.append(UInt8(documented[index..<next], radix: 16)!)
+            index = next
+        }
+        let verifier = AuthVerifier(hash: hash, salt: [UInt8](repeating: 1, count: 32))
+        #expect(verifier.matches(SecretBytes(Array(0..<32))))
+        #expect(!verifier.matches(SecretBytes(Array(1...32))))
+        #expect(!AuthVerifier.decoy.matches(SecretBytes(Array(0..<32))))
     }
 }
