@@ -24,45 +24,44 @@ struct Buddy: AsyncParsableCommand {
         }
     }
 
-    struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Ask BUDDY to be buddies.")
+    /// The buddy a command acts on, and who acts.
+    struct Target: ParsableArguments {
         @Argument(help: "The buddy's username.") var buddy: String
         @OptionGroup var actor: Actor
         @OptionGroup var options: ClientOptions
 
-        func run() async throws {
+        func run(_ body: (JuiceService, Username) async throws -> Void) async throws {
             let target = try parseUsername(buddy, "BUDDY")
-            try await authenticated(actor, options) { service in
-                printBuddy(try await service.requestBuddy(target), json: options.json)
-            }
+            try await authenticated(actor, options) { try await body($0, target) }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask BUDDY to be buddies.")
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            try await target.run { service, buddy in printBuddy(try await service.requestBuddy(buddy), json: target.options.json) }
         }
     }
 
     struct Accept: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Accept BUDDY's request.")
-        @Argument(help: "The buddy's username.") var buddy: String
-        @OptionGroup var actor: Actor
-        @OptionGroup var options: ClientOptions
+        @OptionGroup var target: Target
 
         func run() async throws {
-            let target = try parseUsername(buddy, "BUDDY")
-            try await authenticated(actor, options) { service in
-                printBuddy(try await service.acceptBuddy(target), json: options.json)
-            }
+            try await target.run { service, buddy in printBuddy(try await service.acceptBuddy(buddy), json: target.options.json) }
         }
     }
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove BUDDY, or withdraw or decline a request.")
-        @Argument(help: "The buddy's username.") var buddy: String
-        @OptionGroup var actor: Actor
-        @OptionGroup var options: ClientOptions
+        @OptionGroup var target: Target
 
         func run() async throws {
-            let target = try parseUsername(buddy, "BUDDY")
-            try await authenticated(actor, options) { service in
-                try await service.removeBuddy(target)
-                print(options.json ? #"{"event":"removed","username":"\#(target)"}"# : "removed \(target)")
+            try await target.run { service, buddy in
+                try await service.removeBuddy(buddy)
+                print(target.options.json ? #"{"event":"removed","username":"\#(buddy)"}"# : "removed \(buddy)")
             }
         }
     }
