@@ -106,12 +106,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Direct peer sessions: framing, the handshake state machines, the encrypted transport.
+        .target(
+            name: "JuicePeer",
+            dependencies: [
+                "JuiceCore",
+                "Sodium",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The client library and the CLI.
         .target(
             name: "JuiceClient",
             dependencies: [
                 "JuiceAPI",
                 "JuiceCore",
+                "JuicePeer",
                 "Sodium",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -141,6 +155,16 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "JuiceTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JuiceCoreTests", dependencies: ["JuiceCore", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JuicePeerTests",
+            dependencies: [
+                "JuicePeer", "JuiceCore", "Sodium",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuiceServerTests",

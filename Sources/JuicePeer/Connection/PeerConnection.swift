@@ -1,0 +1,170 @@
+import JuiceCore
+import Sodium
+
+/// One peer connection as a pure state machine: frames and requests in, actions out, no I/O.
+///
+/// The initiator trusts the responder once M2's confirmation checks (it proves the responder's
+/// static secret). The responder trusts the initiator only when the initiator's first transport
+/// record opens under the session keys, which need the initiator's static secret (`se`): until
+/// then it reports nothing and sends no data.
+public struct PeerConnection: Sendable {
+    /// What the caller must do.
+    public enum Action: Sendable, Equatable {
+        /// Write a frame.
+        case send(PeerFrame)
+        /// The peer is authenticated: mark it online with these details.
+        case established(remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64?)
+        /// A transport message arrived.
+        case received(TransportMessage)
+        /// Close the connection; `graceful` after a goodbye.
+        case close(graceful: Bool, reason: String)
+
+        public static func == (a: Action, b: Action) -> Bool {
+            switch (a, b) {
+            case let (.send(x), .send(y)): x == y
+            case let (.received(x), .received(y)): x == y
+            case let (.close(g1, r1), .close(g2, r2)): g1 == g2 && r1 == r2
+            case let (.established(k1, p1, s1, t1), .established(k2, p2, s2, t2)): k1 == k2 && p1 == p2 && s1 == s2 && t1 == t2
+            default: false
+            }
+        }
+    }
+
+    /// Decides whether an opened M1 may proceed; returns the reason to drop it, or nil.
+    public typealias Admission = @Sendable (HandshakeResponder.Hello) -> HandshakeError?
+
+    private enum State {
+        case awaitingMessage1(admission: Admission)
+        case awaitingMessage2(HandshakeInitiator)
+        case awaitingConfirmation(hello: HandshakeResponder.Hello, keys: SessionKeys)
+        case established(push: SecretStream.Push, pull: SecretStream.Pull?, pullKey: SecretBytes)
+        case closed
+    }
+
+    private var state: State
+    private let localStatic: BoxKeyPair
+    private var localPresence: PeerPresence
+    private var remoteStatic: [UInt8]?
+
+    private init(state: State, localStatic: BoxKeyPair, localPresence: PeerPresence, remoteStatic: [UInt8]?) {
+        self.state = state
+        self.localStatic = localStatic
+        self.localPresence = localPresence
+        self.remoteStatic = remoteStatic
+    }
+
+    /// An outgoing connection; the first action sends M1.
+    public static func initiator(_ handshake: HandshakeInitiator, localStatic: BoxKeyPair, remoteStatic: [UInt8], presence: PeerPresence) -> (PeerConnection, [Action]) {
+        let connection = PeerConnection(state: .awaitingMessage2(handshake), localStatic: localStatic, localPresence: presence, remoteStatic: remoteStatic)
+        return (connection, [.send(PeerFrame(.m1, handshake.message1))])
+    }
+
+    /// An incoming connection, waiting for M1.
+    public static func responder(localStatic: BoxKeyPair, presence: PeerPresence, admission: @escaping Admission) -> PeerConnection {
+        PeerConnection(state: .awaitingMessage1(admission: admission), localStatic: localStatic, localPresence: presence, remoteStatic: nil)
+    }
+
+    /// True once the peer is authenticated.
+    public var isEstablished: Bool {
+        if case .established = state { return true }
+        return false
+    }
+
+    /// Handles one inbound frame.
+    public mutating func receive(_ frame: PeerFrame) -> [Action] {
+        let handshaking = !isEstablished
+        do {
+            return try handle(frame)
+        } catch let error as HandshakeError where handshaking && Self.isPolicy(error) {
+            state = .closed
+            return [.close(graceful: false, reason: error.description)]
+        } catch {
+            // One reason for every cryptographic or layout failure, whichever byte was wrong.
+            state = .closed
+            return [.close(graceful: false, reason: handshaking ? Self.handshakeFailed : Self.transportFailed)]
+        }
+    }
+
+    /// The reason given for any handshake that fails authentication or layout checks.
+    public static let handshakeFailed = "handshake failed"
+    /// The reason given for any transport record that fails to open.
+    public static let transportFailed = "transport record rejected"
+
+    private static func isPolicy(_ error: HandshakeError) -> Bool {
+        switch error {
+        case .unknownPeer, .stalePeerID, .replayed: true
+        default: false
+        }
+    }
+
+    /// Sends a transport message (ignored unless established).
+    public mutating func send(_ message: TransportMessage) -> [Action] {
+        guard case .established(let push, _, _) = state else { return [] }
+        if case .presence(let presence) = message { localPresence = presence }
+        do {
+            let record = try push.push(message.encoded, tag: message == .goodbye ? .final : .message)
+            if message == .goodbye { state = .closed }
+            return [.send(PeerFrame(.record, record))]
+        } catch {
+            state = .closed
+            return [.close(graceful: false, reason: "\(error)")]
+        }
+    }
+
+    private mutating func handle(_ frame: PeerFrame) throws -> [Action] {
+        switch (state, frame.kind) {
+        case let (.awaitingMessage1(admission), .m1):
+            let hello = try HandshakeResponder.open(message1: frame.body, localStatic: localStatic)
+            if let rejection = admission(hello) { throw rejection }
+            let (m2, keys) = try HandshakeResponder.respond(to: hello, localStatic: localStatic, presence: localPresence)
+            state = .awaitingConfirmation(hello: hello, keys: keys)
+            return [.send(PeerFrame(.m2, m2))]
+
+        case let (.awaitingMessage2(handshake), .m2):
+            let result = try handshake.receive(message2: frame.body)
+            let push = try SecretStream.Push(key: result.keys.initiatorToResponder)
+            let first = try push.push(TransportMessage.hello(localPresence).encoded)
+            state = .established(push: push, pull: nil, pullKey: result.keys.responderToInitiator)
+            return [
+                .send(PeerFrame(.streamStart, push.header + first)),
+                .established(remoteStatic: remoteStatic ?? [], remotePeerID: nil, presence: result.remotePresence, timestamp: nil),
+            ]
+
+        case let (.awaitingConfirmation(hello, keys), .streamStart):
+            let (pull, message) = try Self.startPull(key: keys.initiatorToResponder, frame.body)
+            guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
+            let push = try SecretStream.Push(key: keys.responderToInitiator)
+            let first = try push.push(TransportMessage.hello(localPresence).encoded)
+            state = .established(push: push, pull: pull, pullKey: keys.initiatorToResponder)
+            remoteStatic = hello.remoteStatic
+            return [
+                .send(PeerFrame(.streamStart, push.header + first)),
+                .established(remoteStatic: hello.remoteStatic, remotePeerID: hello.initiatorPeerID, presence: presence, timestamp: hello.timestamp),
+            ]
+
+        case let (.established(push, nil, pullKey), .streamStart):
+            let (pull, message) = try Self.startPull(key: pullKey, frame.body)
+            state = .established(push: push, pull: pull, pullKey: pullKey)
+            return [.received(message)]
+
+        case let (.established(_, pull?, _), .record):
+            let (plain, tag) = try pull.pull(frame.body)
+            let message = try TransportMessage(plain)
+            if message == .goodbye || tag == .final {
+                state = .closed
+                return [.received(.goodbye), .close(graceful: true, reason: "goodbye")]
+            }
+            return [.received(message)]
+
+        default:
+            throw HandshakeError.unexpectedMessage
+        }
+    }
+
+    private static func startPull(key: SecretBytes, _ body: [UInt8]) throws -> (SecretStream.Pull, TransportMessage) {
+        guard body.count > SecretStream.headerLength else { throw SodiumError.authenticationFailed }
+        let pull = try SecretStream.Pull(key: key, header: Array(body[..<SecretStream.headerLength]))
+        let (plain, _) = try pull.pull(Array(body[SecretStream.headerLength...]))
+        return (pull, try TransportMessage(plain))
+    }
+}

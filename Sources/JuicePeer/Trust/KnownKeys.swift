@@ -1,0 +1,68 @@
+import Foundation
+import JuiceCore
+import Synchronization
+
+/// Buddies' public keys as first seen, pinned in a local file (`username base64key` per line).
+/// A key that differs from the pin blocks dialling and sending until the user accepts it.
+public final class KnownKeys: Sendable {
+    /// What the server's key for a buddy means.
+    public enum Verdict: Equatable, Sendable {
+        /// First sight: now pinned.
+        case pinnedNow
+        /// Matches the pin.
+        case matches
+        /// Differs from the pin: do not trust until accepted.
+        case changed(pinned: [UInt8])
+    }
+
+    private let file: URL
+    private let pins: Mutex<[String: [UInt8]]>
+
+    /// Loads the pins in `file` (missing file: none yet).
+    public init(file: URL) throws {
+        self.file = file
+        var pins: [String: [UInt8]] = [:]
+        if let text = try? String(contentsOf: file, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let key = Data(base64Encoded: String(parts[1])), key.count == 32 else {
+                    throw InvalidValue("known-keys file \(file.path) is corrupt")
+                }
+                pins[String(parts[0])] = [UInt8](key)
+            }
+        }
+        self.pins = Mutex(pins)
+    }
+
+    /// Checks `key` for `username`, pinning it on first sight.
+    public func check(_ username: Username, _ key: [UInt8]) throws -> Verdict {
+        let verdict: Verdict = pins.withLock { pins in
+            guard let pinned = pins[username.value] else {
+                pins[username.value] = key
+                return .pinnedNow
+            }
+            return pinned == key ? .matches : .changed(pinned: pinned)
+        }
+        if verdict == .pinnedNow { try save() }
+        return verdict
+    }
+
+    /// Replaces the pin after the user accepted a changed key.
+    public func accept(_ username: Username, _ key: [UInt8]) throws {
+        pins.withLock { $0[username.value] = key }
+        try save()
+    }
+
+    /// The pinned key, if any.
+    public func pinned(_ username: Username) -> [UInt8]? { pins.withLock { $0[username.value] } }
+
+    /// Writes the file atomically (temporary file, then rename), mode 0600.
+    private func save() throws {
+        let text = pins.withLock { pins in
+            pins.sorted { $0.key < $1.key }.map { "\($0.key) \(Data($0.value).base64EncodedString())\n" }.joined()
+        }
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: file, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    }
+}

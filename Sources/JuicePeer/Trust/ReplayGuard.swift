@@ -1,0 +1,44 @@
+import Foundation
+import Synchronization
+
+/// The newest M1 timestamp accepted from each initiator key, kept in a file so that a replayed
+/// M1 is refused even after we restart. A timestamp must be newer than the last one accepted,
+/// at most ``maxFuture`` ahead of our clock and at most ``maxAge`` behind it.
+public final class ReplayGuard: Sendable {
+    private let file: URL
+    private let newest: Mutex<[String: UInt64]>
+
+    /// How far ahead of our clock a timestamp may be (milliseconds).
+    public static let maxFuture: UInt64 = 30_000
+    /// How far behind our clock a timestamp may be (milliseconds).
+    public static let maxAge: UInt64 = 120_000
+
+    /// Loads the state in `file` (missing file: nothing seen yet).
+    public init(file: URL) {
+        self.file = file
+        var newest: [String: UInt64] = [:]
+        if let data = try? Data(contentsOf: file), let decoded = try? JSONDecoder().decode([String: UInt64].self, from: data) {
+            newest = decoded
+        }
+        self.newest = Mutex(newest)
+    }
+
+    /// True when `timestamp` from `key` may be accepted now (no state changes).
+    public func admits(key: [UInt8], timestamp: UInt64, now: UInt64) -> Bool {
+        guard timestamp <= now + Self.maxFuture, timestamp + Self.maxAge >= now else { return false }
+        let last = newest.withLock { $0[Self.name(key)] } ?? 0
+        return timestamp > last
+    }
+
+    /// Records `timestamp` as the newest accepted from `key` and saves the file.
+    public func record(key: [UInt8], timestamp: UInt64) {
+        let snapshot: [String: UInt64] = newest.withLock { newest in
+            newest[Self.name(key)] = max(newest[Self.name(key)] ?? 0, timestamp)
+            return newest
+        }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? JSONEncoder().encode(snapshot).write(to: file, options: .atomic)
+    }
+
+    private static func name(_ key: [UInt8]) -> String { Data(key).base64EncodedString() }
+}
