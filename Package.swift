@@ -140,6 +140,8 @@ let package = Package(
             name: "juice",
             dependencies: [
                 "JuiceClient",
+                "JuiceCore",
+                "JuicePeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -7,6 +7,6 @@ struct Juice: AsyncParsableCommand {
         commandName: "juice",
         abstract: "End-to-end encrypted buddy-list presence and chat.",
         discussion: "Passwords never leave this machine: only an Argon2id-derived key is sent to the server.",
-        subcommands: [Register.self, Login.self, Buddy.self, Passwd.self]
+        subcommands: [Register.self, Login.self, Buddy.self, Verify.self, Passwd.self]
     )
 }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import JuiceClient
 import JuiceCore
+import JuicePeer
 
 /// `juice login NAME`: go online and stay in an interactive session.
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Go online and chat; EOF, /quit or Ctrl-C logs out.",
-        discussion: "Commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME, /quit."
+        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept], /quit."
     )
 
     @Argument(help: "Your username.")
@@ -24,10 +25,14 @@ struct Login: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Announce a microphone (default: detected from ALSA capture devices).")
     var mic: Bool?
 
+    @Option(name: .long, help: "Seconds between keepalives; a buddy silent for three of them is offline.")
+    var keepalive = 5
+
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
         _ = try parseUsername(name)
+        guard (1...300).contains(keepalive) else { throw ValidationError("--keepalive must be 1 to 300 seconds") }
         do {
             _ = try Endpoint(listen, allowingPortZero: true)
             if let advertise { _ = try Endpoint(advertise) }
@@ -46,8 +51,11 @@ struct Login: AsyncParsableCommand {
             let detected = CapabilityDetector.detect()
             let session = OnlineSession(
                 service: service, username: username, keys: keys,
-                listenHost: listenAt.host, listenPort: listenAt.port, advertise: advertised,
-                capabilities: Capabilities(camera: camera ?? detected.camera, mic: mic ?? detected.mic),
+                options: .init(
+                    listenHost: listenAt.host, listenPort: listenAt.port, advertise: advertised,
+                    capabilities: Capabilities(camera: camera ?? detected.camera, mic: mic ?? detected.mic),
+                    keepalive: KeepaliveSettings(interval: .seconds(keepalive), timeout: .seconds(3 * keepalive))
+                ),
                 printer: EventPrinter(json: options.json)
             )
             try await session.run()

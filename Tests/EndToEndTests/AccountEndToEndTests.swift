@@ -44,7 +44,7 @@ import Testing
 
             alice.send("/quit")
             #expect(await alice.waitForExit() == 0)
-            #expect(await alice.waitForEvent("offline") != nil)
+            #expect(await alice.waitForEvent("logged-out") != nil)
             #expect(try await juice.psql("select count(*) from presence where online") == ["0"])
         }
     }

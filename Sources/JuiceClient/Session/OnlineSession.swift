@@ -1,65 +1,98 @@
 import Foundation
 import JuiceAPI
 import JuiceCore
+import JuicePeer
 import Sodium
 
-/// `juice login`: binds the peer listener, goes online with one call, reports the buddy list,
-/// renews the lease at half its length, runs typed commands, and logs out (one call) on EOF,
-/// `/quit`, SIGINT or SIGTERM.
+/// `juice login`: binds the peer listener, goes online with one call, dials the buddies who are
+/// online, chats with them directly, renews the lease at half its length, and on EOF, `/quit`,
+/// SIGINT or SIGTERM says goodbye to every buddy and logs out (one call).
 public struct OnlineSession: Sendable {
+    /// How the session is set up.
+    public struct Options: Sendable {
+        public var listenHost: String
+        public var listenPort: Int
+        public var advertise: Endpoint?
+        public var capabilities: Capabilities
+        public var keepalive: KeepaliveSettings
+
+        public init(listenHost: String, listenPort: Int, advertise: Endpoint?, capabilities: Capabilities, keepalive: KeepaliveSettings = KeepaliveSettings()) {
+            self.listenHost = listenHost
+            self.listenPort = listenPort
+            self.advertise = advertise
+            self.capabilities = capabilities
+            self.keepalive = keepalive
+        }
+    }
+
     let service: JuiceService
     let username: Username
     let keys: AccountKeys
-    let listen: (host: String, port: Int)
-    let advertise: Endpoint?
-    let capabilities: Capabilities
+    let options: Options
     let printer: EventPrinter
 
     /// Creates a session; nothing happens until ``run()``.
-    public init(service: JuiceService, username: Username, keys: AccountKeys, listenHost: String, listenPort: Int, advertise: Endpoint?, capabilities: Capabilities, printer: EventPrinter) {
+    public init(service: JuiceService, username: Username, keys: AccountKeys, options: Options, printer: EventPrinter) {
         self.service = service
         self.username = username
         self.keys = keys
-        self.listen = (listenHost, listenPort)
-        self.advertise = advertise
-        self.capabilities = capabilities
+        self.options = options
         self.printer = printer
     }
 
     /// Runs the session to its end; throws only if going online failed.
     public func run() async throws {
-        let listener = try await PeerListener.bind(host: listen.host, port: listen.port)
+        let printer = self.printer
+        let network = try PeerNetwork(
+            username: username, presence: PeerPresence(capabilities: options.capabilities),
+            stateDirectory: ClientState.directory(for: username), keepalive: options.keepalive,
+            emit: { printer.emit(.peer($0)) }
+        )
+        let endpoint: Endpoint
         do {
-            let endpoint = try advertise ?? listener.endpoint
-            let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: capabilities)
-            let lease = try await goOnline(presence)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await renewLoop(presence, leaseSeconds: lease) }
-                group.addTask { await commandLoop(presence) }
-                group.addTask { for await _ in TerminationSignals.stream() { return } }
-                _ = try await group.next()
-                group.cancelAll()
-            }
-            await logout()
+            let bound = try await network.listen(host: options.listenHost, port: options.listenPort)
+            endpoint = options.advertise ?? bound
         } catch {
-            await listener.close()
+            throw ServiceError(status: nil, code: "listen", message: "cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
+        }
+        let context = SessionContext(service: service, network: network, printer: printer)
+        do {
+            let lease = try await goOnline(endpoint, network: network)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await network.run() }
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { try? await renewLoop(endpoint, leaseSeconds: lease, network: network) }
+                        inner.addTask { await context.commandLoop() }
+                        inner.addTask { for await _ in TerminationSignals.stream() { return } }
+                        await inner.next()
+                        inner.cancelAll()
+                    }
+                    await network.shutdown()
+                }
+            }
+        } catch {
+            await network.shutdown()
             throw error
         }
-        await listener.close()
+        await logout()
     }
 
-    /// The login call; reports `ready` and every buddy. Returns the lease length.
-    private func goOnline(_ presence: PresenceAnnouncement) async throws -> Int {
+    /// The login call; reports `ready` and every buddy, and hands the buddies to the network.
+    private func goOnline(_ endpoint: Endpoint, network: PeerNetwork) async throws -> Int {
+        let current = await network.currentPresence
+        let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
         let response = try await service.login(username: username, keys: keys, presence: presence)
         // Opening the sealed identity proves the password and yields the key pair for peer sessions.
-        let identity = try SealedIdentity(publicKey: Array(response.identity.publicKey.data), sealedSecret: Array(response.identity.sealedSecret.data))
-        _ = try identity.open(keyEncryptionKey: keys.keyEncryptionKey)
+        let sealed = try SealedIdentity(publicKey: Array(response.identity.publicKey.data), sealedSecret: Array(response.identity.sealedSecret.data))
+        let identity = try sealed.open(keyEncryptionKey: keys.keyEncryptionKey)
         printer.emit(.ready(username: response.username, peerID: response.lease.peerId, endpoint: presence.endpoint.description, leaseSeconds: Int(response.lease.leaseSeconds)))
         response.buddies.forEach { printer.emit(.buddy($0)) }
+        await network.goOnline(identity: identity, peerID: PeerID(rawValue: response.lease.peerId) ?? .offline, buddies: response.buddies.compactMap(PeerNetwork.Buddy.init))
         return Int(response.lease.leaseSeconds)
     }
 
-    private func renewLoop(_ presence: PresenceAnnouncement, leaseSeconds: Int) async throws {
+    private func renewLoop(_ endpoint: Endpoint, leaseSeconds: Int, network: PeerNetwork) async throws {
         var lease = leaseSeconds
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(max(1, lease / 2)))
@@ -67,45 +100,11 @@ public struct OnlineSession: Sendable {
                 lease = Int(try await service.renew().leaseSeconds)
             } catch let error as ServiceError where error.status == 401 {
                 printer.emit(.error("session expired or replaced; logging in again"))
-                lease = try await goOnline(presence)
+                lease = try await goOnline(endpoint, network: network)
             } catch let error as ServiceError {
                 printer.emit(.error("lease renewal failed: \(error.message); retrying"))
                 lease = 10
             }
-        }
-    }
-
-    private func commandLoop(_ presence: PresenceAnnouncement) async {
-        for await line in LineReader.standardInput() {
-            let command = SessionCommand(line: line)
-            if command == .quit { return }
-            do {
-                try await perform(command)
-            } catch {
-                printer.emit(.error("\(error)"))
-            }
-        }
-    }
-
-    private func perform(_ command: SessionCommand) async throws {
-        switch command {
-        case .empty, .quit: break
-        case .invalid(let reason): printer.emit(.error(reason))
-        case .help: printer.emit(.info("commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME, /quit"))
-        case .buddies: try await service.buddies().forEach { printer.emit(.buddy($0)) }
-        case .add(let name): printer.emit(.buddy(try await service.requestBuddy(try Username(name))))
-        case .accept(let name): printer.emit(.buddy(try await service.acceptBuddy(try Username(name))))
-        case .remove(let name):
-            try await service.removeBuddy(try Username(name))
-            printer.emit(.info("\(name) removed"))
-        case let .status(status, text):
-            let lease = try await service.renew(.init(status: .init(rawValue: status.rawValue), statusText: try StatusText.validate(text)))
-            printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
-        case let .capabilities(camera, mic):
-            let lease = try await service.renew(.init(camera: camera, mic: mic))
-            printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
-        case .message, .select, .say, .verify:
-            printer.emit(.error("direct peer chat is not available in this version"))
         }
     }
 
@@ -118,5 +117,16 @@ public struct OnlineSession: Sendable {
             printer.emit(.error("logout failed: \(error)"))
         }
         printer.emit(.loggedOut(username: username.value))
+    }
+}
+
+extension PeerNetwork.Buddy {
+    /// An accepted buddy from the server's list (others have no key to dial with).
+    init?(_ entry: Components.Schemas.Buddy) {
+        guard entry.relation == .accepted, let key = entry.publicKey, key.data.count == 32, let name = try? Username(entry.username) else { return nil }
+        self.init(
+            username: name, publicKey: Array(key.data), peerID: PeerID(rawValue: entry.peerId) ?? .offline,
+            endpoint: entry.endpoint.flatMap { try? Endpoint($0) }
+        )
     }
 }

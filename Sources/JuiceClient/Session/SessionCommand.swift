@@ -12,7 +12,7 @@ public enum SessionCommand: Equatable, Sendable {
     case remove(String)
     case status(PresenceStatus, String)
     case capabilities(camera: Bool?, mic: Bool?)
-    case verify(String)
+    case verify(String, accept: Bool)
     case quit
     case help
     case empty
@@ -36,7 +36,9 @@ public enum SessionCommand: Equatable, Sendable {
         case "/add": self = argument.map(SessionCommand.add) ?? .invalid("usage: /add NAME")
         case "/accept": self = argument.map(SessionCommand.accept) ?? .invalid("usage: /accept NAME")
         case "/remove": self = argument.map(SessionCommand.remove) ?? .invalid("usage: /remove NAME")
-        case "/verify": self = argument.map(SessionCommand.verify) ?? .invalid("usage: /verify NAME")
+        case "/verify":
+            guard let argument, rest.isEmpty || rest == "accept" else { self = .invalid("usage: /verify NAME [accept]"); return }
+            self = .verify(argument, accept: rest == "accept")
         case "/status":
             guard let argument, let status = PresenceStatus(rawValue: argument) else {
                 self = .invalid("usage: /status online|away|busy [text]"); return

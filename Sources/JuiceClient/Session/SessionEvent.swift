@@ -1,5 +1,7 @@
 import Foundation
 import JuiceAPI
+import JuiceCore
+import JuicePeer
 
 /// Everything a session reports, one per line: JSON objects with `--json`, else short text.
 public enum SessionEvent: Sendable {
@@ -9,6 +11,9 @@ public enum SessionEvent: Sendable {
     case info(String)
     case error(String)
     case loggedOut(username: String)
+    case peer(PeerEvent)
+    case sent(to: Username, id: MessageID)
+    case safetyNumber(Username, number: String, changed: Bool)
 
     /// The JSON object for `--json`.
     var json: [String: JSONValue] {
@@ -25,7 +30,11 @@ public enum SessionEvent: Sendable {
         case let .renewed(lease): ["event": "renewed", "leaseSeconds": .int(Int64(lease))]
         case let .info(text): ["event": "info", "message": .string(text)]
         case let .error(text): ["event": "error", "message": .string(text)]
-        case let .loggedOut(username): ["event": "offline", "username": .string(username), "self": .bool(true)]
+        case let .loggedOut(username): ["event": "logged-out", "username": .string(username)]
+        case let .sent(to, id): ["event": "sent", "to": .string(to.value), "id": .string(id.description)]
+        case let .safetyNumber(name, number, changed):
+            ["event": "safety-number", "username": .string(name.value), "safetyNumber": .string(number), "changed": .bool(changed)]
+        case .peer(let event): event.json
         }
     }
 
@@ -47,6 +56,50 @@ public enum SessionEvent: Sendable {
         case let .info(text): "* \(text)"
         case let .error(text): "! \(text)"
         case let .loggedOut(username): "* \(username) logged out"
+        case let .sent(to, _): "-> \(to): sent"
+        case let .safetyNumber(name, number, changed):
+            "* safety number with \(name): \(number)" + (changed ? " (NEW KEY: if it matches, /verify \(name) accept)" : "")
+        case .peer(let event): event.text
+        }
+    }
+}
+
+extension PeerEvent {
+    var json: [String: JSONValue] {
+        switch self {
+        case let .online(name, peerID, endpoint, presence):
+            [
+                "event": "online", "username": .string(name.value), "peerId": .int(peerID.rawValue),
+                "endpoint": endpoint.map(JSONValue.string) ?? .null,
+                "camera": .bool(presence.capabilities.camera), "mic": .bool(presence.capabilities.mic),
+                "status": .string(presence.status.rawValue), "statusText": .string(presence.statusText),
+            ]
+        case let .offline(name, reason): ["event": "offline", "username": .string(name.value), "reason": .string(reason)]
+        case let .presence(name, presence):
+            [
+                "event": "status", "username": .string(name.value), "status": .string(presence.status.rawValue),
+                "statusText": .string(presence.statusText), "camera": .bool(presence.capabilities.camera), "mic": .bool(presence.capabilities.mic),
+            ]
+        case let .message(from, id, text): ["event": "message", "from": .string(from.value), "id": .string(id.description), "text": .string(text)]
+        case let .delivered(to, id): ["event": "delivered", "to": .string(to.value), "id": .string(id.description)]
+        case let .keyChanged(name, number):
+            ["event": "key-changed", "username": .string(name.value), "safetyNumber": .string(number)]
+        case .error(let message): ["event": "error", "message": .string(message)]
+        }
+    }
+
+    var text: String {
+        switch self {
+        case let .online(name, _, _, p):
+            "* \(name) is \(p.status.rawValue)\(p.statusText.isEmpty ? "" : " (\(p.statusText))") — camera \(p.capabilities.camera ? "on" : "off"), mic \(p.capabilities.mic ? "on" : "off")"
+        case let .offline(name, reason): "* \(name) is offline (\(reason))"
+        case let .presence(name, p):
+            "* \(name) is \(p.status.rawValue)\(p.statusText.isEmpty ? "" : " (\(p.statusText))") — camera \(p.capabilities.camera ? "on" : "off"), mic \(p.capabilities.mic ? "on" : "off")"
+        case let .message(from, _, text): "<\(from)> \(text)"
+        case let .delivered(to, _): "-> \(to): delivered"
+        case let .keyChanged(name, number):
+            "! WARNING: \(name)'s key changed. Not connecting until you compare safety numbers (\(number)) and run /verify \(name) accept"
+        case .error(let message): "! \(message)"
         }
     }
 }

@@ -92,7 +92,7 @@ public struct PeerConnection: Sendable {
 
     private static func isPolicy(_ error: HandshakeError) -> Bool {
         switch error {
-        case .unknownPeer, .stalePeerID, .replayed: true
+        case .unknownPeer, .stalePeerID, .replayed, .throttled: true
         default: false
         }
     }

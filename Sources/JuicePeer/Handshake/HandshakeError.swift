@@ -13,6 +13,8 @@ public enum HandshakeError: Error, Equatable, CustomStringConvertible {
     case stalePeerID
     /// The timestamp is not newer than the last one accepted, or too far from now.
     case replayed
+    /// Too many handshakes at once: dropped before any public-key work.
+    case throttled
     /// The message arrived in a state that does not expect it.
     case unexpectedMessage
 
@@ -24,6 +26,7 @@ public enum HandshakeError: Error, Equatable, CustomStringConvertible {
         case .unknownPeer: "handshake from a key that is not a buddy's"
         case .stalePeerID: "handshake for a stale peer ID"
         case .replayed: "replayed or out-of-window handshake"
+        case .throttled: "too many handshakes"
         case .unexpectedMessage: "unexpected handshake message"
         }
     }

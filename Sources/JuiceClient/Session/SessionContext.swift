@@ -1,0 +1,95 @@
+import Foundation
+import JuiceAPI
+import JuiceCore
+import JuicePeer
+
+/// Runs the lines typed into a session: chat goes to the peer network, account changes to the
+/// server (and then the refreshed buddy list to the network).
+actor SessionContext {
+    let service: JuiceService
+    let network: PeerNetwork
+    let printer: EventPrinter
+    private var current: Username?
+    private var presence: PeerPresence?
+
+    init(service: JuiceService, network: PeerNetwork, printer: EventPrinter) {
+        self.service = service
+        self.network = network
+        self.printer = printer
+    }
+
+    /// Reads commands until EOF or `/quit`.
+    func commandLoop() async {
+        for await line in LineReader.standardInput() {
+            let command = SessionCommand(line: line)
+            if command == .quit { return }
+            do {
+                try await perform(command)
+            } catch {
+                printer.emit(.error("\(error)"))
+            }
+        }
+    }
+
+    private func perform(_ command: SessionCommand) async throws {
+        switch command {
+        case .empty, .quit: break
+        case .invalid(let reason): printer.emit(.error(reason))
+        case .help:
+            printer.emit(.info("commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept], /quit"))
+        case let .message(name, text):
+            try await say(text, to: try Username(name))
+        case .select(let name):
+            current = try Username(name)
+            printer.emit(.info("talking to \(name)"))
+        case .say(let text):
+            guard let current else { throw InvalidValue("choose a buddy first: /to NAME, or /msg NAME text") }
+            try await say(text, to: current)
+        case .buddies:
+            try await refreshBuddies(print: true)
+        case .add(let name):
+            printer.emit(.buddy(try await service.requestBuddy(try Username(name))))
+            try await refreshBuddies(print: false)
+        case .accept(let name):
+            printer.emit(.buddy(try await service.acceptBuddy(try Username(name))))
+            try await refreshBuddies(print: false)
+        case .remove(let name):
+            try await service.removeBuddy(try Username(name))
+            printer.emit(.info("\(name) removed"))
+            try await refreshBuddies(print: false)
+        case let .status(status, text):
+            let lease = try await service.renew(.init(status: .init(rawValue: status.rawValue), statusText: try StatusText.validate(text)))
+            try await publish { $0.status = status; $0.statusText = text }
+            printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
+        case let .capabilities(camera, mic):
+            let lease = try await service.renew(.init(camera: camera, mic: mic))
+            try await publish {
+                if let camera { $0.capabilities.camera = camera }
+                if let mic { $0.capabilities.mic = mic }
+            }
+            printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
+        case let .verify(name, accept):
+            let buddy = try Username(name)
+            if accept { try await network.acceptKey(buddy) }
+            let (number, changed) = try await network.verify(buddy)
+            printer.emit(.safetyNumber(buddy, number: number, changed: changed))
+        }
+    }
+
+    private func say(_ text: String, to buddy: Username) async throws {
+        let id = try await network.send(text: text, to: buddy)
+        printer.emit(.sent(to: buddy, id: id))
+    }
+
+    private func publish(_ change: (inout PeerPresence) -> Void) async throws {
+        var next = await network.currentPresence
+        change(&next)
+        await network.publish(next)
+    }
+
+    private func refreshBuddies(print: Bool) async throws {
+        let list = try await service.buddies()
+        if print { list.forEach { printer.emit(.buddy($0)) } }
+        await network.update(buddies: list.compactMap(PeerNetwork.Buddy.init))
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import JuiceCore
+import NIOCore
+import NIOPosix
+
+extension PeerNetwork {
+    /// Dials a buddy unless a session exists, their key is blocked, or they look offline.
+    func dial(_ buddy: Buddy) {
+        guard !shuttingDown, let identity, let endpoint = buddy.endpoint, buddy.peerID.isOnline, peerID.isOnline,
+              !blocked.contains(buddy.username), active[buddy.username] == nil,
+              !links.values.contains(where: { $0.buddy == buddy.username && $0.initiatedByMe && !$0.established }) else { return }
+        let handshake: HandshakeInitiator
+        do {
+            handshake = try HandshakeInitiator(
+                localStatic: identity, remoteStatic: buddy.publicKey, timestamp: AdmissionPolicy.nowMilliseconds(),
+                initiatorPeerID: peerID, responderPeerID: buddy.peerID, presence: presence
+            )
+        } catch {
+            emit(.error("cannot start a handshake with \(buddy.username): \(error)"))
+            return
+        }
+        let (connection, actions) = PeerConnection.initiator(handshake, localStatic: identity, remoteStatic: buddy.publicKey, presence: presence)
+        let id = linkIDs.next()
+        links[id] = Link(handler: nil, buddy: buddy.username, initiatedByMe: true, remotePeerID: buddy.peerID)
+        let connect = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { [keepalive, sink] channel in
+                PeerChannelHandler.install(on: channel, linkID: id, connection: connection, actions: actions, keepalive: keepalive, policy: nil, sink: { sink.yield($0) })
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+        connect.whenFailure { [sink] _ in sink.yield(.closed(linkID: id, graceful: false, reason: "connection refused")) }
+    }
+
+    func handle(_ event: PeerChannelHandler.Event) {
+        switch event {
+        case let .opened(id, handler):
+            if links[id] == nil { links[id] = Link(handler: handler, buddy: nil, initiatedByMe: false, remotePeerID: nil) }
+            links[id]?.handler = handler
+            if shuttingDown { handler.eventLoop.execute { handler.value.closeNow() } }
+        case let .established(id, remoteStatic, remotePeerID, presence, timestamp):
+            established(id, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp)
+        case let .received(id, message):
+            received(id, message)
+        case let .closed(id, graceful, reason):
+            closed(id, graceful: graceful, reason: reason)
+        }
+    }
+
+    private func established(_ id: Int, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64?) {
+        guard var link = links[id] else { return }
+        let name: Username
+        if link.initiatedByMe, let buddy = link.buddy {
+            name = buddy
+        } else {
+            guard let buddy = policy.username(for: remoteStatic) else { return link.closeNow() }
+            name = buddy
+            if let timestamp { policy.replayGuard.record(key: remoteStatic, timestamp: timestamp) }
+            link.remotePeerID = remotePeerID
+        }
+        link.buddy = name
+        link.established = true
+        links[id] = link
+        if let existingID = active[name], existingID != id, let existing = links[existingID] {
+            // Two sessions with one buddy: a new peer ID (a re-login) wins; with the same peer ID,
+            // both sides keep the one dialled by the smaller username.
+            let keepNew = link.remotePeerID != existing.remotePeerID || initiator(of: link, name) < initiator(of: existing, name)
+            let loser = keepNew ? existingID : id
+            links[loser]?.buddy = nil
+            links[loser]?.closeNow()
+            guard keepNew else { return }
+        }
+        active[name] = id
+        retries.removeValue(forKey: name)?.cancel()
+        let endpoint: String?
+        if var buddy = buddies[name] {
+            if let peer = link.remotePeerID, peer != buddy.peerID {
+                buddy.peerID = peer
+                buddy.endpoint = nil // the server's endpoint belongs to the old login
+            }
+            buddies[name] = buddy
+            endpoint = buddy.endpoint?.description
+        } else {
+            endpoint = nil
+        }
+        emit(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence))
+    }
+
+    private func received(_ id: Int, _ message: TransportMessage) {
+        guard let link = links[id], link.established, let name = link.buddy, active[name] == id else { return }
+        switch message {
+        case let .chat(messageID, text):
+            emit(.message(from: name, id: messageID, text: text))
+            link.send(.delivered(messageID))
+        case .delivered(let messageID):
+            emit(.delivered(to: name, id: messageID))
+        case .presence(let presence):
+            emit(.presence(name, presence))
+        case .hello, .ping, .pong, .goodbye:
+            break
+        }
+    }
+
+    private func closed(_ id: Int, graceful: Bool, reason: String) {
+        guard let link = links.removeValue(forKey: id) else { return }
+        guard let name = link.buddy, link.established, active[name] == id else { return }
+        active[name] = nil
+        guard !shuttingDown else { return } // we are the one leaving
+        emit(.offline(name, reason: reason))
+        if !graceful { scheduleRetry(name) }
+    }
+
+    private func initiator(of link: Link, _ buddy: Username) -> Username {
+        link.initiatedByMe ? username : buddy
+    }
+
+    /// Redials a buddy whose connection was lost, with exponential backoff (0.5 s doubling to
+    /// 30 s), for as long as their lease may still be valid.
+    private func scheduleRetry(_ name: Username) {
+        retries[name]?.cancel()
+        let deadline = ContinuousClock.now + retryWindow
+        retries[name] = Task { [weak self] in
+            var delay = Duration.milliseconds(500)
+            while ContinuousClock.now < deadline && !Task.isCancelled {
+                try? await Task.sleep(for: delay)
+                guard let self, !Task.isCancelled else { return }
+                guard await self.redial(name) else { return }
+                delay = min(delay * 2, .seconds(30))
+            }
+        }
+    }
+
+    /// Dials again; false once a session exists or the buddy is gone.
+    private func redial(_ name: Username) -> Bool {
+        guard active[name] == nil, let buddy = buddies[name], !shuttingDown else { return false }
+        dial(buddy)
+        return true
+    }
+}
+
+extension PeerNetwork.Link {
+    func closeNow() {
+        guard let handler else { return }
+        handler.eventLoop.execute { handler.value.closeNow() }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import JuiceCore
+import Logging
+import NIOCore
+import NIOPosix
+import Sodium
+import Synchronization
+
+/// The direct sessions with buddies: listens for buddies who come online later, dials the
+/// ones already online, reports presence and chat as ``PeerEvent``s, and reconnects with backoff
+/// after a lost connection while the buddy's lease may still be valid.
+public actor PeerNetwork {
+    /// An accepted buddy as the server describes them.
+    public struct Buddy: Sendable, Equatable {
+        public var username: Username
+        public var publicKey: [UInt8]
+        public var peerID: PeerID
+        public var endpoint: Endpoint?
+
+        public init(username: Username, publicKey: [UInt8], peerID: PeerID, endpoint: Endpoint?) {
+            self.username = username
+            self.publicKey = publicKey
+            self.peerID = peerID
+            self.endpoint = endpoint
+        }
+    }
+
+    struct Link {
+        var handler: NIOLoopBound<PeerChannelHandler>?
+        var buddy: Username?
+        let initiatedByMe: Bool
+        var remotePeerID: PeerID?
+        var established = false
+
+        func send(_ message: TransportMessage) {
+            guard let handler else { return }
+            handler.eventLoop.execute { handler.value.send(message) }
+        }
+    }
+
+    var identity: BoxKeyPair?
+    let username: Username
+    let knownKeys: KnownKeys
+    let policy: AdmissionPolicy
+    let keepalive: KeepaliveSettings
+    let retryWindow: Duration
+    let emit: @Sendable (PeerEvent) -> Void
+    var presence: PeerPresence
+    var peerID: PeerID = .offline
+    var buddies: [Username: Buddy] = [:]
+    var blocked: Set<Username> = []
+    var links: [Int: Link] = [:]
+    var active: [Username: Int] = [:]
+    var retries: [Username: Task<Void, Never>] = [:]
+    var listener: (any Channel)?
+    var shuttingDown = false
+    let linkIDs = LinkIDs()
+    let events: AsyncStream<PeerChannelHandler.Event>
+    let sink: AsyncStream<PeerChannelHandler.Event>.Continuation
+
+    /// Creates the network for `username`; state files (pins, replay guard) live in `stateDirectory`.
+    public init(
+        username: Username, presence: PeerPresence, stateDirectory: URL,
+        keepalive: KeepaliveSettings = KeepaliveSettings(), retryWindow: Duration = .seconds(300),
+        emit: @escaping @Sendable (PeerEvent) -> Void
+    ) throws {
+        self.username = username
+        self.presence = presence
+        self.knownKeys = try KnownKeys(file: stateDirectory.appendingPathComponent("known_keys"))
+        self.policy = AdmissionPolicy(replayGuard: ReplayGuard(file: stateDirectory.appendingPathComponent("replay.json")))
+        self.keepalive = keepalive
+        self.retryWindow = retryWindow
+        self.emit = emit
+        (events, sink) = AsyncStream.makeStream(of: PeerChannelHandler.Event.self)
+        policy.update(identity: nil, peerID: .offline, buddies: [:], presence: presence)
+    }
+
+    /// Binds the listener buddies dial; returns the bound endpoint.
+    public func listen(host: String, port: Int) async throws -> Endpoint {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [policy, keepalive, linkIDs, sink] channel in
+                guard let identity = policy.identity else { return channel.close() } // not online yet
+                let connection = PeerConnection.responder(localStatic: identity, presence: policy.presence, admission: policy.check)
+                return PeerChannelHandler.install(
+                    on: channel, linkID: linkIDs.next(), connection: connection, actions: [],
+                    keepalive: keepalive, policy: policy, sink: { sink.yield($0) }
+                )
+            }
+            .bind(host: host, port: port)
+            .get()
+        listener = channel
+        guard let address = channel.localAddress, let ip = address.ipAddress, let port = address.port else {
+            throw InvalidValue("the peer listener has no address")
+        }
+        return try Endpoint(host: ip, port: port)
+    }
+
+    /// Processes link events in order until ``shutdown()``.
+    public func run() async {
+        for await event in events { handle(event) }
+    }
+
+    /// Starts answering and dialling with our identity and new peer ID: pins the buddies' keys,
+    /// then dials every buddy who is online.
+    public func goOnline(identity: BoxKeyPair, peerID: PeerID, buddies: [Buddy]) {
+        self.identity = identity
+        self.peerID = peerID
+        update(buddies: buddies)
+    }
+
+    /// Replaces the buddy list (after a refresh or a change) and dials new arrivals.
+    public func update(buddies list: [Buddy]) {
+        var next: [Username: Buddy] = [:]
+        for buddy in list {
+            next[buddy.username] = buddy
+            switch (try? knownKeys.check(buddy.username, buddy.publicKey)) ?? .matches {
+            case .changed:
+                if !blocked.contains(buddy.username) {
+                    blocked.insert(buddy.username)
+                    emit(.keyChanged(buddy.username, safetyNumber: (try? safetyNumber(for: buddy)) ?? "?"))
+                }
+            case .pinnedNow, .matches:
+                blocked.remove(buddy.username)
+            }
+        }
+        buddies = next
+        refreshPolicy()
+        for buddy in list where buddy.peerID.isOnline { dial(buddy) }
+    }
+
+    /// Sends a chat message; throws a one-line reason when it cannot go now.
+    public func send(text: String, to name: Username) throws -> MessageID {
+        guard buddies[name] != nil else { throw InvalidValue("\(name) is not your buddy") }
+        guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept") }
+        guard let id = active[name], let link = links[id] else { throw InvalidValue("\(name) is offline") }
+        guard !text.isEmpty else { throw InvalidValue("the message is empty") }
+        guard text.utf8.count <= TransportMessage.maxTextBytes else {
+            throw InvalidValue("the message is longer than \(TransportMessage.maxTextBytes) bytes")
+        }
+        let messageID = MessageID.random()
+        link.send(.chat(id: messageID, text: text))
+        return messageID
+    }
+
+    /// Our flags and status as buddies see them.
+    public var currentPresence: PeerPresence { presence }
+
+    /// Pushes new flags or status to every buddy session.
+    public func publish(_ presence: PeerPresence) {
+        self.presence = presence
+        refreshPolicy()
+        for id in active.values { links[id]?.send(.presence(presence)) }
+    }
+
+    /// The safety number with a buddy's current server key, and whether it differs from the pin.
+    public func verify(_ name: Username) throws -> (safetyNumber: String, changed: Bool) {
+        guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
+        return (try safetyNumber(for: buddy), blocked.contains(name))
+    }
+
+    /// Accepts a buddy's changed key: re-pins it and dials them if they are online.
+    public func acceptKey(_ name: Username) throws {
+        guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
+        try knownKeys.accept(name, buddy.publicKey)
+        blocked.remove(name)
+        refreshPolicy()
+        if buddy.peerID.isOnline { dial(buddy) }
+    }
+
+    /// Says goodbye on every session, stops listening and ends ``run()``.
+    public func shutdown() async {
+        shuttingDown = true
+        retries.values.forEach { $0.cancel() }
+        retries.removeAll()
+        for id in active.values { links[id]?.send(.goodbye) }
+        try? await Task.sleep(for: .milliseconds(50)) // let the goodbyes reach the wire
+        try? await listener?.close()
+        for link in links.values {
+            if let handler = link.handler { handler.eventLoop.execute { handler.value.closeNow() } }
+        }
+        sink.finish()
+    }
+
+    func safetyNumber(for buddy: Buddy) throws -> String {
+        guard let identity else { throw InvalidValue("not online yet") }
+        return try SafetyNumber.compute((username, identity.publicKey), (buddy.username, buddy.publicKey))
+    }
+
+    func refreshPolicy() {
+        var keys: [[UInt8]: Username] = [:]
+        for buddy in buddies.values where !blocked.contains(buddy.username) { keys[buddy.publicKey] = buddy.username }
+        policy.update(identity: identity, peerID: peerID, buddies: keys, presence: presence)
+    }
+}
+
+/// Link numbers, unique within a process.
+final class LinkIDs: Sendable {
+    private let counter = Atomic<Int>(0)
+    func next() -> Int { counter.add(1, ordering: .relaxed).newValue }
+}
