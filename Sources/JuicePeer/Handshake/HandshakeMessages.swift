@@ -42,6 +42,8 @@ struct HandshakeMessage1: Equatable {
         } catch {
             throw .unsupportedVersion
         }
+        // X25519 ignores the top bit; a set top bit is a second encoding of the same key, so refuse it.
+        guard ephemeral[31] & 0x80 == 0 else { throw .malformed(.malformed) }
         guard sealedPayload.count >= Box.macLength + InitiatorPayload.minimumLength,
               sealedPayload.count <= Box.macLength + InitiatorPayload.maximumLength else { throw .malformed(.malformed) }
     }
@@ -116,6 +118,7 @@ struct HandshakeMessage2: Equatable {
         } catch {
             throw .unsupportedVersion
         }
+        guard ephemeral[31] & 0x80 == 0 else { throw .malformed(.malformed) }
         guard sealed.count <= 2 * Box.macLength + Box.nonceLength + ResponderPayload.maximumLength else { throw .malformed(.malformed) }
     }
 }
