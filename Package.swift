@@ -150,7 +150,11 @@ let package = Package(
         // Test support: a real PostgreSQL per test run, and helpers to drive the real binaries.
         .target(
             name: "JuiceTestSupport",
-            dependencies: ["Postgres"],
+            dependencies: [
+                "Postgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/JuiceTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -53,6 +53,7 @@ struct JuiceProcesses {
     }
 
     func stop() async {
+        try? FileManager.default.removeItem(atPath: clientHome)
         server.interrupt()
         _ = await server.waitForExit(timeout: .seconds(10))
         database.drop()
@@ -61,12 +62,15 @@ struct JuiceProcesses {
     /// Runs a `juice` command to completion.
     @discardableResult
     func juice(_ arguments: [String], stdin: String = "") async throws -> (status: Int32, output: String, error: String) {
-        try await ManagedProcess.run(Binaries.juice, arguments + ["--server", url], stdin: stdin)
+        try await ManagedProcess.run(Binaries.juice, arguments + ["--server", url], stdin: stdin, environment: ["JUICE_HOME": clientHome])
     }
+
+    /// Each test's clients keep their pins and replay state here.
+    var clientHome: String { FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path }
 
     /// Starts `juice login NAME --json` and sends the password; stdin stays open.
     func login(_ name: String, password: String, _ extra: [String] = []) throws -> ManagedProcess {
-        let process = try ManagedProcess(Binaries.juice, ["login", name, "--json", "--password-stdin", "--server", url] + extra)
+        let process = try ManagedProcess(Binaries.juice, ["login", name, "--json", "--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
         process.send(password)
         return process
     }
@@ -101,5 +105,19 @@ extension ManagedProcess {
             let e = event(line)
             return e["event"] as? String == type && predicate(e)
         }.map(event)
+    }
+}
+
+extension JuiceProcesses {
+    /// Registers users (password = name + "-pw") and makes the given pairs buddies.
+    func setUp(users: [String], buddies: [(String, String)]) async throws {
+        for user in users {
+            let result = try await juice(["register", user, "--password-stdin"], stdin: "\(user)-pw\n")
+            #expect(result.status == 0, "register \(user): \(result.error)")
+        }
+        for (a, b) in buddies {
+            #expect(try await juice(["buddy", "add", b, "--user", a, "--password-stdin"], stdin: "\(a)-pw\n").status == 0)
+            #expect(try await juice(["buddy", "accept", a, "--user", b, "--password-stdin"], stdin: "\(b)-pw\n").status == 0)
+        }
     }
 }
