@@ -47,8 +47,8 @@ public enum SessionEvent: Sendable {
             switch b.relation {
             case .accepted:
                 b.peerId != 0
-                    ? "* \(b.username) is \(b.status.rawValue) (peer \(b.peerId) at \(b.endpoint ?? "?"), camera \(b.camera ? "on" : "off"), mic \(b.mic ? "on" : "off"))"
-                    : "* \(b.username) is offline"
+                    ? "* buddy \(b.username): \(b.status.rawValue), peer \(b.peerId) at \(b.endpoint ?? "?")"
+                    : "* buddy \(b.username): offline"
             case .incoming: "* \(b.username) wants to be your buddy: /accept \(b.username)"
             case .outgoing: "* waiting for \(b.username) to accept your request"
             }
