@@ -56,6 +56,8 @@ import Testing
             alice.kill()
             #expect(await bob.waitForEvent("offline", timeout: .seconds(5)) { $0["username"] as? String == "alice" } != nil)
             #expect(ContinuousClock.now - killedAt < .seconds(4))
+            bob.send("/msg alice are you there?")
+            #expect(await bob.waitForEvent("error") { ($0["message"] as? String) == "alice is offline" } != nil)
 
             // Alice logs in again: a new peer ID, and they reconnect.
             let again = try juice.login("alice", password: "alice-pw", ["--keepalive", "1"])

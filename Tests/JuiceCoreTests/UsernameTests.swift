@@ -47,3 +47,12 @@ import Testing
         #expect(!PeerID.offline.isOnline)
     }
 }
+
+@Suite struct StatusTextTests {
+    @Test func limitsLengthBytesAndControlCharacters() throws {
+        #expect(try StatusText.validate("lunch 🥪") == "lunch 🥪")
+        #expect(throws: InvalidValue.self) { try StatusText.validate(String(repeating: "a", count: 201)) }
+        #expect(throws: InvalidValue.self) { try StatusText.validate(String(repeating: "🍊", count: 100)) } // 400 bytes
+        #expect(throws: InvalidValue.self) { try StatusText.validate("a\u{7}b") }
+    }
+}
