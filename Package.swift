@@ -158,13 +158,13 @@ let package = Package(
             path: "Tests/JuiceTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium", "JuiceTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "JuiceTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JuiceCoreTests", dependencies: ["JuiceCore", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceCoreTests", dependencies: ["JuiceCore", "Sodium", "JuiceTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuicePeerTests",
             dependencies: [
-                "JuicePeer", "JuiceCore", "Sodium",
+                "JuicePeer", "JuiceCore", "Sodium", "JuiceTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

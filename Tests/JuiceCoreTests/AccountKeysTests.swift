@@ -1,6 +1,7 @@
 import Foundation
 import JuiceCore
 import Sodium
+import JuiceTestSupport
 import Testing
 
 @Suite struct AccountKeysTests {
@@ -41,4 +42,3 @@ import Testing
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

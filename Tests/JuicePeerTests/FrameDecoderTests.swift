@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOTestUtils
 @testable import JuicePeer
+import JuiceTestSupport
 import Testing
 
 @Suite struct FrameDecoderTests {

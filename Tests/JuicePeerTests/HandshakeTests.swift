@@ -2,6 +2,7 @@ import Foundation
 import JuiceCore
 @testable import JuicePeer
 import Sodium
+import JuiceTestSupport
 import Testing
 
 @Suite struct HandshakeTests {
@@ -71,7 +72,3 @@ import Testing
     }
 }
 
-func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard needle.count <= haystack.count else { return false }
-    return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<$0 + needle.count]) == needle }
-}

@@ -2,6 +2,7 @@ import Foundation
 import JuiceCore
 @testable import JuicePeer
 import Sodium
+import JuiceTestSupport
 import Testing
 
 /// Two parties and the helpers to run a handshake between state machines, without sockets.
@@ -70,15 +71,3 @@ func flipped(_ frame: PeerFrame, bit: Int) -> PeerFrame {
     return PeerFrame(frame.kind, body)
 }
 
-func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-func unhex(_ text: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        out.append(UInt8(text[index..<next], radix: 16)!)
-        index = next
-    }
-    return out
-}

@@ -2,6 +2,7 @@ import Foundation
 import JuiceCore
 @testable import JuicePeer
 import Sodium
+import JuiceTestSupport
 import Testing
 
 @Suite struct TrustTests {

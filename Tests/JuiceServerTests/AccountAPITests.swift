@@ -138,14 +138,7 @@ import Testing
 @Suite struct VerifierVectorTests {
     @Test func verifierMatchesTheProtocolDocument() throws {
         // docs/protocol.md, section 1.5: authKey 00..1f, verifier salt 01..01.
-        let documented = "8e4c301c456756f48bac41a76c6416e6ad510c3ee0c14e3d168afdd17c684eb2"
-        var hash: [UInt8] = []
-        var index = documented.startIndex
-        while index < documented.endIndex {
-            let next = documented.index(index, offsetBy: 2)
-            hash.append(UInt8(documented[index..<next], radix: 16)!)
-            index = next
-        }
+        let hash = unhex("8e4c301c456756f48bac41a76c6416e6ad510c3ee0c14e3d168afdd17c684eb2")
         let verifier = AuthVerifier(hash: hash, salt: [UInt8](repeating: 1, count: 32))
         #expect(verifier.matches(SecretBytes(Array(0..<32))))
         #expect(!verifier.matches(SecretBytes(Array(1...32))))

@@ -1,5 +1,6 @@
 import Foundation
 import Sodium
+import JuiceTestSupport
 import Testing
 
 @Suite struct SecretBoxTests {
@@ -84,7 +85,7 @@ import Testing
         "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
     ])
     func rejectsZeroAndLowOrderKeys(_ key: String) {
-        #expect(throws: SodiumError.weakPublicKey) { try BoxKeyPair.validate(publicKey: bytes(key)) }
+        #expect(throws: SodiumError.weakPublicKey) { try BoxKeyPair.validate(publicKey: unhex(key)) }
     }
 
     @Test func rejectsWrongSizes() {
@@ -104,15 +105,3 @@ import Testing
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-func bytes(_ hex: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        out.append(UInt8(hex[index..<next], radix: 16)!)
-        index = next
-    }
-    return out
-}
