@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
     var port = 7480
 
     @Option(name: .long, help: "Presence lease in seconds; clients renew at about half of it.")
-    var leaseSeconds = 300
+    var leaseSeconds = 3600
 
     @Option(name: .long, help: "Realm that salts client password hashes; clients must use the same one.")
     var realm = Realm.default.name

@@ -17,7 +17,7 @@ import Testing
             let lease = try #require(login.json["lease"] as? [String: Any])
             let peerID = try #require(lease["peerId"] as? Int64)
             #expect(peerID > 0)
-            #expect(lease["leaseSeconds"] as? Int == 300)
+            #expect(lease["leaseSeconds"] as? Int == 3600)
             let identity = try #require(login.json["identity"] as? [String: String])
             #expect(identity["publicKey"] == b64(alice.publicKey))
             #expect(identity["sealedSecret"] == b64(alice.sealedSecret))

@@ -88,7 +88,7 @@ public struct OnlineSession: Sendable {
         let identity = try sealed.open(keyEncryptionKey: keys.keyEncryptionKey)
         printer.emit(.ready(username: response.username, peerID: response.lease.peerId, endpoint: presence.endpoint.description, leaseSeconds: Int(response.lease.leaseSeconds)))
         response.buddies.forEach { printer.emit(.buddy($0)) }
-        await network.goOnline(identity: identity, peerID: PeerID(rawValue: response.lease.peerId) ?? .offline, buddies: response.buddies.compactMap(PeerNetwork.Buddy.init))
+        await network.goOnline(identity: identity, peerID: PeerID(rawValue: response.lease.peerId) ?? .offline, buddies: response.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: Int(response.lease.leaseSeconds))
         return Int(response.lease.leaseSeconds)
     }
 

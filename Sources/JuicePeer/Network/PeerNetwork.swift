@@ -43,7 +43,7 @@ public actor PeerNetwork {
     let knownKeys: KnownKeys
     let policy: AdmissionPolicy
     let keepalive: KeepaliveSettings
-    let retryWindow: Duration
+    var retryWindow: Duration
     let emit: @Sendable (PeerEvent) -> Void
     var presence: PeerPresence
     var peerID: PeerID = .offline
@@ -103,7 +103,9 @@ public actor PeerNetwork {
 
     /// Starts answering and dialling with our identity and new peer ID: pins the buddies' keys,
     /// then dials every buddy who is online.
-    public func goOnline(identity: BoxKeyPair, peerID: PeerID, buddies: [Buddy]) {
+    /// A lost buddy is redialled for `leaseSeconds`, as long as their lease may still be valid.
+    public func goOnline(identity: BoxKeyPair, peerID: PeerID, buddies: [Buddy], leaseSeconds: Int? = nil) {
+        if let leaseSeconds { retryWindow = .seconds(leaseSeconds) }
         self.identity = identity
         self.peerID = peerID
         update(buddies: buddies)

@@ -50,7 +50,7 @@ public struct AccountSettings: Sendable {
     /// The realm clients salt their password hash with.
     public var realm: Realm = .default
     /// Presence lease length.
-    public var leaseSeconds: Int = 300
+    public var leaseSeconds: Int = 3600
     /// Lifetime of a token from a login with `online: false`.
     public var commandSessionSeconds: Int = 600
     /// Failed logins allowed per username per window before logins are refused.
