@@ -147,6 +147,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Benchmarks: every figure of BENCHMARKS.md in one run (Ops/bench).
+        .executableTarget(
+            name: "juice-bench",
+            dependencies: [
+                "JuiceAPI", "JuiceClient", "JuiceCore", "JuicePeer", "JuiceServer", "JuiceTestSupport", "Postgres", "Sodium",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Test support: a real PostgreSQL per test run, and helpers to drive the real binaries.
         .target(
             name: "JuiceTestSupport",

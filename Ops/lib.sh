@@ -35,9 +35,10 @@ as_pg_owner() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# Starts a throwaway cluster in $1 (Unix socket only) and exports PG* to reach it.
+# Starts a throwaway cluster in $1 (Unix socket only) and exports PG* to reach it. With a non-empty
+# $2 the cluster keeps PostgreSQL's durable defaults (fsync, synchronous commit), as benchmarks want.
 start_throwaway_cluster() {
-    local dir="$1" bin
+    local dir="$1" durable="${2:-}" bin
     bin="$(pg_bindir)"
     mkdir -p "$dir/socket"
     if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$dir"; chmod 755 "$dir"; fi
@@ -48,10 +49,9 @@ start_throwaway_cluster() {
 listen_addresses = ''
 unix_socket_directories = '$dir/socket'
 max_connections = 300
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+shared_buffers = 1GB
 CONF
+    [ -n "$durable" ] || printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$dir/data/postgresql.conf"
     as_pg_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
         || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     export PGHOST="$dir/socket" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres

@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard (10...86400).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 10 to 86400") }
+        guard (2...86400).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 2 to 86400") }
         guard maxLoginFailures >= 1 else { throw ValidationError("--max-login-failures must be at least 1") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together") }
         _ = try Realm(realm)

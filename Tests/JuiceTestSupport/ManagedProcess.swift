@@ -87,6 +87,9 @@ public final class ManagedProcess: Sendable {
         return nil
     }
 
+    /// The process ID.
+    public var pid: Int32 { process.processIdentifier }
+
     /// Sends SIGKILL.
     public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import JuiceTestSupport
+import NIOCore
+import Postgres
+
+/// What every benchmark needs: the binaries, the PostgreSQL server (from the PG* variables),
+/// sizes for quick or full mode, and an HTTP client.
+struct BenchContext: Sendable {
+    let quick: Bool
+    let binaries: URL
+    let runs: Int
+    let http: HTTPClient
+
+    var juiced: URL { binaries.appendingPathComponent("juiced") }
+    var juice: URL { binaries.appendingPathComponent("juice") }
+
+    /// Creates an empty, migrated database.
+    func freshDatabase(_ label: String) async throws -> String {
+        let name = "bench_\(label)_\(UInt32.random(in: 0...UInt32.max))"
+        try PostgresConnection(.environment(applicationName: "juice-bench")).executeScript("CREATE DATABASE \(name)")
+        let result = try await ManagedProcess.run(juiced, ["migrate", "--log-level", "error"], environment: ["PGDATABASE": name])
+        guard result.status == 0 else { throw BenchError("juiced migrate failed: \(result.error)") }
+        return name
+    }
+
+    func dropDatabase(_ name: String) {
+        guard let admin = try? PostgresConnection(.environment(applicationName: "juice-bench")) else { return }
+        _ = try? admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
+        _ = try? admin.executeScript("DROP DATABASE IF EXISTS \(name)")
+    }
+
+    func connection(_ database: String) throws -> PostgresConnection {
+        try PostgresConnection(ConnectionConfiguration.environment(applicationName: "juice-bench").database(database))
+    }
+
+    /// Starts juiced on `database`; returns the process and its base URL.
+    func startServer(database: String, extra: [String] = []) async throws -> (ManagedProcess, String) {
+        let server = try ManagedProcess(juiced, ["--port", "0", "--log-level", "notice", "--pool-size", "8"] + extra, environment: ["PGDATABASE": database])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let range = server.errorOutput.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                return (server, String(server.errorOutput[range]))
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        server.kill()
+        throw BenchError("juiced did not start: \(server.errorOutput)")
+    }
+
+    func stopServer(_ server: ManagedProcess) async {
+        server.interrupt()
+        _ = await server.waitForExit(timeout: .seconds(10))
+    }
+
+    /// API requests served so far (health, readiness and metrics left out).
+    func requestCount(_ url: String) async throws -> Int {
+        let response = try await http.execute(HTTPClientRequest(url: url + "/metrics"), timeout: .seconds(10))
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        return body.split(separator: "\n")
+            .filter { line in line.hasPrefix("juiced_requests_total{") && !["metrics", "health", "readiness"].contains { line.contains("operation=\"\($0)\"") } }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
+            .reduce(0, +)
+    }
+
+    /// Resident memory of a process in MiB.
+    static func residentMiB(pid: Int32) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

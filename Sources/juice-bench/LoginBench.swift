@@ -1,0 +1,200 @@
+import AsyncHTTPClient
+import Foundation
+import JuiceCore
+import JuiceServer
+import JuiceTestSupport
+import NIOCore
+import NIOHTTP1
+import Sodium
+
+/// Figures 2, 6 (server side) and 7: the login call under 50 concurrent clients on a small and a
+/// large database, against pgbench running the login's SQL in the same run; juiced's memory; and
+/// two juiced instances against one.
+enum LoginBench {
+    static let concurrency = 50
+
+    static func run(_ context: BenchContext, report: Report) async throws {
+        let sizes = context.quick ? [1_000, 5_000] : [10_000, 1_000_000]
+        let seconds = context.quick ? 1 : 8
+        var section = Section(title: "2. Going online (the login call)", method: "")
+        var p99s: [Double] = []
+        for users in sizes {
+            let database = try await context.freshDatabase("login\(users)")
+            defer { context.dropDatabase(database) }
+            let populate = try await timed { try Population.create(try context.connection(database), users: users) }
+            FileHandle.standardError.write(Data("  populated \(users) users with 20 buddies each in \(String(format: "%.1f", populate.seconds)) s\n".utf8))
+            let (server, url) = try await context.startServer(database: database)
+            if users == sizes[0] { try await memory(context, server: server, url: url, users: users, report: report) }
+            var samples = Samples(), rates: [Double] = [], baseline: [Double] = []
+            for _ in 0..<context.runs {
+                rates.append(try await load(context, urls: [url], users: users, seconds: seconds, samples: &samples))
+                baseline.append(try await pgbench(context, database: database, users: users, seconds: seconds))
+            }
+            if users == sizes[0] {
+                try await scaleOut(context, database: database, firstURL: url, users: users, seconds: seconds, report: report)
+            }
+            await context.stopServer(server)
+            let rate = median(rates), base = median(baseline)
+            p99s.append(samples.p99)
+            section.figures += [
+                Figure(name: "\(users) users: latency p50", value: samples.p50 * 1000, unit: "ms"),
+                Figure(name: "\(users) users: latency p99", value: samples.p99 * 1000, unit: "ms"),
+                Figure(name: "\(users) users: logins per second", value: rate, unit: "/s"),
+                Figure(name: "\(users) users: pgbench, the same SQL", value: base, unit: "tx/s"),
+                Figure(name: "\(users) users: ratio to pgbench", value: rate / base * 100, unit: "%", target: "≥ 50 %", met: rate / base >= 0.5),
+            ]
+        }
+        section.figures.append(Figure(
+            name: "p99 at \(sizes[1]) users / p99 at \(sizes[0])", value: p99s[1] / p99s[0], unit: "×", target: "≤ 1.5×", met: p99s[1] / p99s[0] <= 1.5
+        ))
+        let argon = try argon2id(context.quick ? 3 : 9)
+        section.figures.append(Figure(name: "client-side Argon2id (INTERACTIVE), excluded above", value: argon * 1000, unit: "ms"))
+        section.method = """
+            Users made with `generate_series`, each with 20 accepted buddies. \(concurrency) concurrent \
+            clients (AsyncHTTPClient, keep-alive) send online logins for random users to a release \
+            `juiced` for \(seconds) s per run; each login authenticates, replaces the session, assigns a \
+            peer ID, publishes presence and returns the 20 buddies. The baseline is `pgbench -M prepared \
+            -c \(concurrency) -j 2` running the login's three statements (`AccountSQL.loginRecord`, \
+            `goOnline`, `buddyList`) against the same database in the same run. Client-side Argon2id \
+            is measured alone (median of runs).
+            """
+        report.add(section)
+    }
+
+    /// Online logins from `concurrency` clients for `seconds`; returns logins per second.
+    static func load(_ context: BenchContext, urls: [String], users: Int, seconds: Int, samples: inout Samples) async throws -> Double {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let start = ContinuousClock.now
+        let results = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in 0..<concurrency {
+                let url = urls[client % urls.count] + "/v1/sessions"
+                group.addTask {
+                    var latencies: [Double] = []
+                    while ContinuousClock.now < deadline {
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "content-type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(string: Population.loginBody(Int.random(in: 1...users))))
+                        let begin = ContinuousClock.now
+                        let response = try await context.http.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status == .ok else { throw BenchError("login answered \(response.status)") }
+                        latencies.append((ContinuousClock.now - begin).seconds)
+                    }
+                    return latencies
+                }
+            }
+            return try await group.reduce(into: [Double]()) { $0 += $1 }
+        }
+        let elapsed = (ContinuousClock.now - start).seconds
+        for value in results { samples.add(.nanoseconds(Int64(value * 1e9))) }
+        return Double(results.count) / elapsed
+    }
+
+    /// pgbench running the login's SQL; returns transactions (logins) per second.
+    static func pgbench(_ context: BenchContext, database: String, users: Int, seconds: Int) async throws -> Double {
+        // A fixed count per client (-t): pgbench's -T did not stop when run from this process.
+        let transactionsPerClient = context.quick ? 20 : 400
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-login-\(UInt32.random(in: 0...UInt32.max)).sql")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try pgbenchScript(users: users).write(to: script, atomically: true, encoding: .utf8)
+        let result = try await ManagedProcess.run(
+            URL(fileURLWithPath: "/usr/bin/pgbench"),
+            ["-n", "-M", "prepared", "-c", String(concurrency), "-j", "2", "-t", String(transactionsPerClient), "-f", script.path, database],
+            timeout: .seconds(seconds + 60)
+        )
+        guard result.status == 0, let range = result.output.range(of: #"tps = [0-9.]+"#, options: .regularExpression),
+              let tps = Double(result.output[range].dropFirst(6)) else {
+            throw BenchError("pgbench failed: \(result.error) \(result.output)")
+        }
+        return tps
+    }
+
+    /// The statements one login runs, with pgbench variables for the parameters.
+    static func pgbenchScript(users: Int) -> String {
+        func substitute(_ sql: String, _ values: [String]) -> String {
+            var sql = sql
+            for (index, value) in values.enumerated().reversed() { sql = sql.replacingOccurrences(of: "$\(index + 1)", with: value) }
+            return sql + ";\n"
+        }
+        return "\\set uid random(1, \(users))\n\\set peer random(1, 9007199254740991)\n"
+            + substitute(AccountSQL.loginRecord.sql, ["('user' || :uid)", "900"])
+            + substitute(AccountSQL.goOnline.sql, [
+                ":uid", "decode(md5(random()::text) || md5(random()::text), 'hex')", "3600", ":peer",
+                "'127.0.0.1:4000'", "true", "false", "'online'", "''",
+            ])
+            + substitute(AccountSQL.buddyList.sql, [":uid"])
+    }
+
+    /// Figure 6 (server): RSS idle, then with every user online.
+    static func memory(_ context: BenchContext, server: ManagedProcess, url: String, users: Int, report: Report) async throws {
+        try await Task.sleep(for: .milliseconds(500))
+        let idle = BenchContext.residentMiB(pid: server.pid)
+        let cursor = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while let n = cursor.next(upTo: users) {
+                        var request = HTTPClientRequest(url: url + "/v1/sessions")
+                        request.method = .POST
+                        request.headers.add(name: "content-type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(string: Population.loginBody(n)))
+                        let response = try await context.http.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let online = BenchContext.residentMiB(pid: server.pid)
+        report.add(Section(title: "6a. Memory: juiced", figures: [
+            Figure(name: "juiced RSS, idle", value: idle, unit: "MiB"),
+            Figure(name: "juiced RSS, \(users) users online", value: online, unit: "MiB"),
+        ], method: "VmRSS of the release `juiced` just after start, then after every one of \(users) users logged in once (all online). Presence lives in PostgreSQL, so the service holds no per-user state."))
+    }
+
+    /// Figure 7: two juiced on one database against one.
+    static func scaleOut(_ context: BenchContext, database: String, firstURL: String, users: Int, seconds: Int, report: Report) async throws {
+        let (second, secondURL) = try await context.startServer(database: database)
+        var oneSamples = Samples(), twoSamples = Samples()
+        var one: [Double] = [], two: [Double] = []
+        for _ in 0..<context.runs {
+            one.append(try await load(context, urls: [firstURL], users: users, seconds: seconds, samples: &oneSamples))
+            two.append(try await load(context, urls: [firstURL, secondURL], users: users, seconds: seconds, samples: &twoSamples))
+        }
+        await context.stopServer(second)
+        report.add(Section(title: "7. Scale-out", figures: [
+            Figure(name: "one juiced", value: median(one), unit: "logins/s"),
+            Figure(name: "two juiced on the same database", value: median(two), unit: "logins/s"),
+            Figure(name: "ratio", value: median(two) / median(one), unit: "×"),
+        ], method: """
+            \(concurrency) clients spread over one or two release `juiced` processes on the same \
+            \(users)-user database, runs interleaved. All of juiced, PostgreSQL and the load generator \
+            share this machine's \(ProcessInfo.processInfo.activeProcessorCount) cores, so a second \
+            instance can only help when one instance leaves cores idle.
+            """))
+    }
+
+    static func argon2id(_ runs: Int) throws -> Double {
+        var values: [Double] = []
+        for _ in 0..<runs {
+            let start = ContinuousClock.now
+            _ = try AccountKeys.derive(password: SecretBytes(Array("correct horse".utf8)), username: Username("alice"), realm: .default)
+            values.append((ContinuousClock.now - start).seconds)
+        }
+        return median(values)
+    }
+}
+
+/// Hands out 1...n once each, across tasks.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next(upTo limit: Int) -> Int? {
+        lock.withLock {
+            guard value < limit else { return nil }
+            value += 1
+            return value
+        }
+    }
+}

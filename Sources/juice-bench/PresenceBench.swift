@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import Foundation
+import JuiceAPI
+import JuiceClient
+import JuiceCore
+import JuicePeer
+import Sodium
+
+/// Figure 3: from the moment alice's login call returns until bob, already online, has her
+/// online event; the real service, real keys, a real session on loopback.
+enum PresenceBench {
+    static func run(_ context: BenchContext, report: Report) async throws {
+        let rounds = context.quick ? 20 : 300
+        let database = try await context.freshDatabase("presence")
+        defer { context.dropDatabase(database) }
+        let (server, url) = try await context.startServer(database: database)
+        defer { Task { await context.stopServer(server) } }
+        let alice = try Username("alice"), bob = try Username("bob")
+        let aliceService = try JuiceService(url: URL(string: url)!, realm: .default)
+        let bobService = try JuiceService(url: URL(string: url)!, realm: .default)
+        let aliceKeys = try AccountKeys.derive(password: SecretBytes(Array("a".utf8)), username: alice, realm: .default)
+        let bobKeys = try AccountKeys.derive(password: SecretBytes(Array("b".utf8)), username: bob, realm: .default)
+        try await aliceService.register(username: alice, keys: aliceKeys)
+        try await bobService.register(username: bob, keys: bobKeys)
+        _ = try await aliceService.login(username: alice, keys: aliceKeys, presence: nil)
+        _ = try await aliceService.requestBuddy(bob)
+        _ = try await bobService.login(username: bob, keys: bobKeys, presence: nil)
+        _ = try await bobService.acceptBuddy(alice)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-presence-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arrivals = Arrivals()
+        let stamps = Stamps()
+        let presence = PeerPresence(capabilities: Capabilities(camera: true, mic: false))
+        let bobNetwork = try PeerNetwork(username: bob, presence: presence, stateDirectory: directory.appendingPathComponent("bob")) { event in
+            if case .online = event { stamps.record(); arrivals.arrived() }
+        }
+        let bobEndpoint = try await bobNetwork.listen(host: "127.0.0.1", port: 0)
+        let bobTask = Task { await bobNetwork.run() }
+        let bobLogin = try await bobService.login(username: bob, keys: bobKeys, presence: PresenceAnnouncement(endpoint: bobEndpoint, capabilities: presence.capabilities))
+        await bobNetwork.goOnline(identity: try open(bobLogin, bobKeys), peerID: PeerID(rawValue: bobLogin.lease.peerId)!, buddies: bobLogin.buddies.compactMap(buddy))
+
+        var samples = Samples()
+        for round in 1...rounds {
+            let aliceNetwork = try PeerNetwork(username: alice, presence: presence, stateDirectory: directory.appendingPathComponent("alice")) { _ in }
+            let endpoint = try await aliceNetwork.listen(host: "127.0.0.1", port: 0)
+            let task = Task { await aliceNetwork.run() }
+            let login = try await aliceService.login(username: alice, keys: aliceKeys, presence: PresenceAnnouncement(endpoint: endpoint, capabilities: presence.capabilities))
+            let returned = ContinuousClock.now
+            await aliceNetwork.goOnline(identity: try open(login, aliceKeys), peerID: PeerID(rawValue: login.lease.peerId)!, buddies: login.buddies.compactMap(buddy))
+            await arrivals.wait(for: round)
+            samples.add(stamps.last - returned)
+            await aliceNetwork.shutdown()
+            await task.value
+            try await aliceService.logout()
+        }
+        await bobNetwork.shutdown()
+        await bobTask.value
+        report.add(Section(title: "3. Presence propagation", figures: [
+            Figure(name: "p50", value: samples.p50 * 1000, unit: "ms"),
+            Figure(name: "p99", value: samples.p99 * 1000, unit: "ms", target: "≤ 5 ms", met: samples.p99 <= 0.005),
+        ], method: """
+            \(rounds) rounds against a release `juiced`: bob is online; alice's login call returns \
+            (the clock starts), she opens her sealed identity, dials bob from the buddy list and runs \
+            the handshake; the clock stops when bob's client reports her online. Then she logs out.
+            """))
+    }
+
+    static func open(_ login: Components.Schemas.LoginResponse, _ keys: AccountKeys) throws -> BoxKeyPair {
+        try SealedIdentity(publicKey: Array(login.identity.publicKey.data), sealedSecret: Array(login.identity.sealedSecret.data))
+            .open(keyEncryptionKey: keys.keyEncryptionKey)
+    }
+
+    static func buddy(_ entry: Components.Schemas.Buddy) -> PeerNetwork.Buddy? {
+        guard let key = entry.publicKey, let name = try? Username(entry.username) else { return nil }
+        return PeerNetwork.Buddy(username: name, publicKey: Array(key.data), peerID: PeerID(rawValue: entry.peerId) ?? .offline, endpoint: entry.endpoint.flatMap { try? Endpoint($0) })
+    }
+}
+
+/// The time of the latest event.
+final class Stamps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latest = ContinuousClock.now
+    func record() { lock.withLock { latest = ContinuousClock.now } }
+    var last: ContinuousClock.Instant { lock.withLock { latest } }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// One measured figure with its target.
+struct Figure: Encodable {
+    let name: String
+    let value: Double
+    let unit: String
+    var target: String?
+    var met: Bool?
+    var note: String?
+}
+
+/// One benchmark's figures, how they were measured, and the exact command.
+struct Section: Encodable {
+    let title: String
+    var figures: [Figure] = []
+    var method: String
+}
+
+/// Everything one run measured; rendered as BENCHMARKS.md and JSON.
+final class Report: @unchecked Sendable {
+    var sections: [Section] = []
+    let quick: Bool
+    let command: String
+    let runs: Int
+
+    init(quick: Bool, command: String, runs: Int) {
+        self.quick = quick
+        self.command = command
+        self.runs = runs
+    }
+
+    func add(_ section: Section) {
+        sections.append(section)
+        let line = section.figures.map { "\($0.name) = \(String(format: "%.4g", $0.value)) \($0.unit)\($0.met.map { $0 ? " ✓" : " ✗" } ?? "")" }.joined(separator: "; ")
+        FileHandle.standardError.write(Data("  \(section.title): \(line)\n".utf8))
+    }
+
+    var machine: String {
+        let cpu = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        let memory = ((try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); \(memory.replacingOccurrences(of: "  ", with: " ")); \(ProcessInfo.processInfo.operatingSystemVersionString)"
+    }
+
+    func markdown() -> String {
+        var out = """
+        # Benchmarks
+
+        Measured by `\(command)` on \(ISO8601DateFormatter().string(from: Date())), release build\(quick ? ", **quick mode (tiny sizes; figures are not meaningful)**" : "").
+        Machine: \(machine).
+
+        Every latency is a percentile over all samples of the run; every rate is the median of \(runs) runs.
+        A baseline named in a section is measured in the same run, so its ratio holds on a noisy machine.
+        ✓ and ✗ mark targets met and missed.
+
+        """
+        for section in sections {
+            out += "\n## \(section.title)\n\n| figure | value | target |\n|---|---|---|\n"
+            for f in section.figures {
+                let value = f.unit == "ms" ? String(format: "%.3f", f.value) : (f.value >= 100 ? String(format: "%.0f", f.value) : String(format: "%.3g", f.value))
+                out += "| \(f.name) | \(value) \(f.unit) | \(f.target ?? "")\(f.met.map { $0 ? " ✓" : " ✗" } ?? "") |\n"
+            }
+            out += "\n\(section.method)\n"
+        }
+        return out
+    }
+
+    func json() throws -> Data {
+        struct Document: Encodable { let quick: Bool; let command: String; let machine: String; let runs: Int; let sections: [Section] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(Document(quick: quick, command: command, machine: machine, runs: runs, sections: sections))
+    }
+}
