@@ -36,6 +36,10 @@ public struct PeerFrameEncoder: MessageToByteEncoder {
     public init() {}
 
     public func encode(data: PeerFrame, out: inout ByteBuffer) throws {
-        out.writeBytes(data.encoded)
+        // Header and body written straight into the buffer: no concatenated copy of a 64 KiB body.
+        out.reserveCapacity(minimumWritableBytes: 5 + data.body.count)
+        out.writeInteger(UInt32(data.body.count + 1))
+        out.writeInteger(data.kind.rawValue)
+        out.writeBytes(data.body)
     }
 }
