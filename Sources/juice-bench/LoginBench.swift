@@ -54,8 +54,8 @@ enum LoginBench {
             clients (AsyncHTTPClient, keep-alive) send online logins for random users to a release \
             `juiced` for \(seconds) s per run; each login authenticates, replaces the session, assigns a \
             peer ID, publishes presence and returns the 20 buddies. The baseline is `pgbench -M prepared \
-            -c \(concurrency) -j 2` running the login's three statements (`AccountSQL.loginRecord`, \
-            `goOnline`, `buddyList`) against the same database in the same run. Client-side Argon2id \
+            -c \(concurrency) -j 2` running the login's two statements (`AccountSQL.loginRecord` and \
+            `goOnline`, which also returns the buddy list) against the same database in the same run. Client-side Argon2id \
             is measured alone (median of runs).
             """
         report.add(section)
@@ -123,7 +123,6 @@ enum LoginBench {
                 ":uid", "decode(md5(random()::text) || md5(random()::text), 'hex')", "3600", ":peer",
                 "'127.0.0.1:4000'", "true", "false", "'online'", "''",
             ])
-            + substitute(AccountSQL.buddyList.sql, [":uid"])
     }
 
     /// Figure 6 (server): RSS idle, then with every user online.

@@ -26,6 +26,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var graceful = false
     private var closeReason = "connection lost"
     private var context: ChannelHandlerContext?
+    private var flushScheduled = false
 
     init(linkID: Int, connection: PeerConnection, initialActions: [PeerConnection.Action], keepalive: KeepaliveSettings, policy: AdmissionPolicy?, sink: @escaping @Sendable (Event) -> Void) {
         self.linkID = linkID
@@ -93,6 +94,18 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
+    /// One flush for every write made in this event-loop turn: a burst of messages costs one
+    /// system call, not one each.
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            bound.value.flushScheduled = false
+            bound.value.context?.flush()
+        }
+    }
+
     /// Closes without a goodbye (a replaced or refused session).
     func closeNow() {
         context?.close(promise: nil)
@@ -115,11 +128,17 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         for action in actions {
             switch action {
             case .send(let frame):
-                context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+                context.write(wrapOutboundOut(frame), promise: nil)
+                scheduleFlush(context)
             case let .established(remoteStatic, remotePeerID, presence, timestamp):
                 sink(.established(linkID: linkID, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp))
             case .received(.ping):
                 perform(connection.send(.pong), context: context)
+            case .received(.chat(let id, _)):
+                // The receipt goes straight back from the event loop, with no round trip through
+                // the network actor, then the message is reported.
+                perform(connection.send(.delivered(id)), context: context)
+                if case .received(let message) = action { sink(.received(linkID: linkID, message)) }
             case .received(.pong), .received(.hello):
                 break
             case .received(let message):

@@ -89,8 +89,7 @@ extension PeerNetwork {
         guard let link = links[id], link.established, let name = link.buddy, active[name] == id else { return }
         switch message {
         case let .chat(messageID, text):
-            emit(.message(from: name, id: messageID, text: text))
-            link.send(.delivered(messageID))
+            emit(.message(from: name, id: messageID, text: text)) // the receipt already went back
         case .delivered(let messageID):
             emit(.delivered(to: name, id: messageID))
         case .presence(let presence):

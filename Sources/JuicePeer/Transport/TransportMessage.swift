@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What travels inside the encrypted transport, one per secretstream record:
 /// `type (u8) || body`.
 public enum TransportMessage: Sendable, Equatable {
@@ -54,14 +56,20 @@ public enum TransportMessage: Sendable, Equatable {
     }
 }
 
-/// A chat message's identity: 16 random bytes, shown as 32 hex digits.
+/// A chat message's identity: 16 bytes, shown as 32 hex digits. Fresh IDs are a random 8-byte
+/// prefix drawn once per process and an 8-byte counter: unique, and no system call per message.
 public struct MessageID: Sendable, Hashable, CustomStringConvertible {
     /// The raw bytes.
     public let bytes: [UInt8]
     static let length = 16
+    private static let prefix = RandomSource.bytes(8)
+    private static let counter = Atomic<UInt64>(UInt64.random(in: 0...(UInt64.max / 2)))
 
-    /// A fresh random ID.
-    public static func random() -> MessageID { MessageID(bytes: RandomSource.bytes(length)) }
+    /// A fresh ID.
+    public static func random() -> MessageID {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        return MessageID(bytes: prefix + (0..<8).map { UInt8(truncatingIfNeeded: n >> (56 - 8 * $0)) })
+    }
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 

@@ -33,7 +33,9 @@ public enum AccountSQL {
     /// Forgets failed logins after a success. $1 username.
     public static let clearFailures = PreparedStatement("clear_failures", "DELETE FROM login_failures WHERE username = $1")
 
-    /// Login step 2 (online): replaces the user's online session and publishes presence, atomically.
+    /// Login step 2 (online), in one round trip: replaces the user's online session, publishes
+    /// presence, and returns the lease with the whole buddy list (one row per buddy; a single row
+    /// with NULL buddy columns when there are none).
     /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text.
     public static let goOnline = PreparedStatement("go_online", """
         WITH session AS (
@@ -42,12 +44,16 @@ public enum AccountSQL {
             ON CONFLICT (account_id) WHERE online DO UPDATE
                 SET token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at
             RETURNING expires_at
+        ), me AS (
+            UPDATE presence_state
+            SET peer_id = $4, endpoint = $5, camera = $6, mic = $7, status = $8, status_text = $9,
+                since = now(), lease_expires_at = (SELECT expires_at FROM session)
+            WHERE account_id = $1
+            RETURNING lease_expires_at
         )
-        UPDATE presence_state
-        SET peer_id = $4, endpoint = $5, camera = $6, mic = $7, status = $8, status_text = $9,
-            since = now(), lease_expires_at = (SELECT expires_at FROM session)
-        WHERE account_id = $1
-        RETURNING extract(epoch FROM lease_expires_at)::float8 AS lease_expires_at
+        SELECT extract(epoch FROM me.lease_expires_at)::float8 AS lease_expires_at, buddy.*
+        FROM me LEFT JOIN LATERAL (\(buddySelect)) buddy ON true
+        ORDER BY buddy.username
         """)
 
     /// Login step 2 (offline, for account commands): a short-lived token; presence untouched.

@@ -51,13 +51,13 @@ struct AccountStore: Sendable {
                 attempt += 1
                 let peerID = PeerID.random()
                 do {
-                    let row = try db.execute(AccountSQL.goOnline, [
+                    let rows = try db.execute(AccountSQL.goOnline, [
                         accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
                         capabilities.camera, capabilities.mic, status.rawValue, statusText,
-                    ]).first
-                    guard let row else { throw PostgresError(.decoding, message: "account has no presence row") }
-                    let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(row, "lease_expires_at"))
-                    return (lease, try Self.buddies(db, accountID: accountID))
+                    ]).rows
+                    guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
+                    let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(first, "lease_expires_at"))
+                    return (lease, try rows.filter { try $0.text("username") != nil }.map(Self.entry))
                 } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {
                     continue // a peer ID collision (about 2^-53): draw again
                 }
