@@ -26,7 +26,7 @@ public enum TransportMessage: Sendable, Equatable {
         switch self {
         case .hello(let p): w.u8(1); p.write(to: &w)
         case .presence(let p): w.u8(2); p.write(to: &w)
-        case .chat(let id, let text): w.u8(3); w.raw(id.bytes); w.raw(Array(text.utf8))
+        case .chat(let id, let text): w.u8(3); w.raw(id.bytes); w.append(text.utf8)
         case .delivered(let id): w.u8(4); w.raw(id.bytes)
         case .ping: w.u8(5)
         case .pong: w.u8(6)
@@ -42,8 +42,7 @@ public enum TransportMessage: Sendable, Equatable {
         case 2: self = .presence(try PeerPresence.read(from: &r))
         case 3:
             let id = MessageID(bytes: try r.raw(MessageID.length))
-            let text = r.rest()
-            guard text.count <= Self.maxTextBytes, let string = String(validating: text, as: UTF8.self) else { throw .malformed }
+            guard r.remaining <= Self.maxTextBytes, let string = r.restAsString() else { throw .malformed }
             self = .chat(id: id, text: string)
             return
         case 4: self = .delivered(MessageID(bytes: try r.raw(MessageID.length)))

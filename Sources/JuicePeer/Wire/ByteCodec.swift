@@ -12,6 +12,8 @@ struct ByteWriter {
 
     mutating func raw(_ value: [UInt8]) { bytes += value }
 
+    mutating func append(_ value: String.UTF8View) { bytes.append(contentsOf: value) }
+
     /// A string of at most 255 UTF-8 bytes, length-prefixed with one byte.
     mutating func shortString(_ value: String) {
         let utf8 = Array(value.utf8.prefix(255))
@@ -44,6 +46,12 @@ struct ByteReader {
     mutating func rest() -> [UInt8] {
         defer { offset = bytes.count }
         return Array(bytes[offset...])
+    }
+
+    /// The remaining bytes as UTF-8 text, validated in place (no intermediate copy); nil if invalid.
+    mutating func restAsString() -> String? {
+        defer { offset = bytes.count }
+        return String(validating: bytes[offset...], as: UTF8.self)
     }
 
     mutating func shortString() throws(WireError) -> String {
