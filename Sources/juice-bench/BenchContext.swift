@@ -48,6 +48,21 @@ struct BenchContext: Sendable {
         throw BenchError("juiced did not start: \(server.errorOutput)")
     }
 
+    /// Runs `body` with juiced on a fresh database; always stops the server and drops the database.
+    func withServer<T>(_ label: String, extra: [String] = [], _ body: (String, String) async throws -> T) async throws -> T {
+        let database = try await freshDatabase(label)
+        defer { dropDatabase(database) }
+        let (server, url) = try await startServer(database: database, extra: extra)
+        do {
+            let value = try await body(database, url)
+            await stopServer(server)
+            return value
+        } catch {
+            await stopServer(server)
+            throw error
+        }
+    }
+
     func stopServer(_ server: ManagedProcess) async {
         server.interrupt()
         _ = await server.waitForExit(timeout: .seconds(10))

@@ -11,10 +11,12 @@ import Sodium
 enum ClientMemoryBench {
     static func run(_ context: BenchContext, report: Report) async throws {
         let count = context.quick ? 20 : 200
-        let database = try await context.freshDatabase("client")
-        defer { context.dropDatabase(database) }
-        let (server, url) = try await context.startServer(database: database)
-        defer { Task { await context.stopServer(server) } }
+        try await context.withServer("client") { database, url in
+            try await measure(context, database: database, url: url, count: count, report: report)
+        }
+    }
+
+    private static func measure(_ context: BenchContext, database: String, url: String, count: Int, report: Report) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-client-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: home) }
         let registered = try await ManagedProcess.run(context.juice, ["register", "hub", "--password-stdin", "--server", url], stdin: "hub\n", environment: ["JUICE_HOME": home.path])

@@ -11,10 +11,10 @@ import Sodium
 enum PresenceBench {
     static func run(_ context: BenchContext, report: Report) async throws {
         let rounds = context.quick ? 20 : 300
-        let database = try await context.freshDatabase("presence")
-        defer { context.dropDatabase(database) }
-        let (server, url) = try await context.startServer(database: database)
-        defer { Task { await context.stopServer(server) } }
+        try await context.withServer("presence") { _, url in try await measure(context, url: url, rounds: rounds, report: report) }
+    }
+
+    private static func measure(_ context: BenchContext, url: String, rounds: Int, report: Report) async throws {
         let alice = try Username("alice"), bob = try Username("bob")
         let aliceService = try JuiceService(url: URL(string: url)!, realm: .default)
         let bobService = try JuiceService(url: URL(string: url)!, realm: .default)

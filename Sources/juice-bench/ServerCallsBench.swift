@@ -6,10 +6,12 @@ import JuiceTestSupport
 enum ServerCallsBench {
     static func run(_ context: BenchContext, report: Report) async throws {
         let lease = 2, watch = context.quick ? 5 : 12
-        let database = try await context.freshDatabase("calls")
-        defer { context.dropDatabase(database) }
-        let (server, url) = try await context.startServer(database: database, extra: ["--lease-seconds", String(lease)])
-        defer { Task { await context.stopServer(server) } }
+        try await context.withServer("calls", extra: ["--lease-seconds", String(lease)]) { _, url in
+            try await measure(context, url: url, lease: lease, watch: watch, report: report)
+        }
+    }
+
+    private static func measure(_ context: BenchContext, url: String, lease: Int, watch: Int, report: Report) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-calls-\(UInt32.random(in: 0...UInt32.max))").path
         defer { try? FileManager.default.removeItem(atPath: home) }
         func juice(_ arguments: [String], _ stdin: String) async throws {
