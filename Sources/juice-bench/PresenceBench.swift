@@ -38,7 +38,7 @@ enum PresenceBench {
         let bobEndpoint = try await bobNetwork.listen(host: "127.0.0.1", port: 0)
         let bobTask = Task { await bobNetwork.run() }
         let bobLogin = try await bobService.login(username: bob, keys: bobKeys, presence: PresenceAnnouncement(endpoint: bobEndpoint, capabilities: presence.capabilities))
-        await bobNetwork.goOnline(identity: try open(bobLogin, bobKeys), peerID: PeerID(rawValue: bobLogin.lease.peerId)!, buddies: bobLogin.buddies.compactMap(buddy))
+        await bobNetwork.goOnline(identity: try bobLogin.openIdentity(with: bobKeys), peerID: PeerID(rawValue: bobLogin.lease.peerId)!, buddies: bobLogin.buddies.compactMap(PeerNetwork.Buddy.init))
 
         var samples = Samples()
         for round in 1...rounds {
@@ -47,7 +47,7 @@ enum PresenceBench {
             let task = Task { await aliceNetwork.run() }
             let login = try await aliceService.login(username: alice, keys: aliceKeys, presence: PresenceAnnouncement(endpoint: endpoint, capabilities: presence.capabilities))
             let returned = ContinuousClock.now
-            await aliceNetwork.goOnline(identity: try open(login, aliceKeys), peerID: PeerID(rawValue: login.lease.peerId)!, buddies: login.buddies.compactMap(buddy))
+            await aliceNetwork.goOnline(identity: try login.openIdentity(with: aliceKeys), peerID: PeerID(rawValue: login.lease.peerId)!, buddies: login.buddies.compactMap(PeerNetwork.Buddy.init))
             await arrivals.wait(for: round)
             samples.add(stamps.last - returned)
             await aliceNetwork.shutdown()
@@ -64,16 +64,6 @@ enum PresenceBench {
             (the clock starts), she opens her sealed identity, dials bob from the buddy list and runs \
             the handshake; the clock stops when bob's client reports her online. Then she logs out.
             """))
-    }
-
-    static func open(_ login: Components.Schemas.LoginResponse, _ keys: AccountKeys) throws -> BoxKeyPair {
-        try SealedIdentity(publicKey: Array(login.identity.publicKey.data), sealedSecret: Array(login.identity.sealedSecret.data))
-            .open(keyEncryptionKey: keys.keyEncryptionKey)
-    }
-
-    static func buddy(_ entry: Components.Schemas.Buddy) -> PeerNetwork.Buddy? {
-        guard let key = entry.publicKey, let name = try? Username(entry.username) else { return nil }
-        return PeerNetwork.Buddy(username: name, publicKey: Array(key.data), peerID: PeerID(rawValue: entry.peerId) ?? .offline, endpoint: entry.endpoint.flatMap { try? Endpoint($0) })
     }
 }
 

@@ -35,6 +35,3 @@ func timed(_ body: () async throws -> Void) async rethrows -> Duration {
     try await body()
     return ContinuousClock.now - start
 }
-
-func milliseconds(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
-func rate(_ value: Double) -> String { value >= 100 ? String(format: "%.0f", value) : String(format: "%.2f", value) }

@@ -21,8 +21,7 @@ struct Passwd: AsyncParsableCommand {
             let current = try options.keys(for: username, service: service, prompt: "Current password: ")
             let new = try options.newKeys(for: username, service: service, prompt: "New password: ")
             let login = try await service.login(username: username, keys: current, presence: nil)
-            let identity = try SealedIdentity(publicKey: Array(login.identity.publicKey.data), sealedSecret: Array(login.identity.sealedSecret.data))
-            try await service.changePassword(current: current, new: new, identity: identity)
+            try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
             try? await service.logout()
             print(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
         }

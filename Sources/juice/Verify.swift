@@ -26,7 +26,7 @@ struct Verify: AsyncParsableCommand {
             guard let entry = login.buddies.first(where: { $0.username == target.value }), let key = entry.publicKey, entry.relation == .accepted else {
                 throw InvalidValue("\(target) is not an accepted buddy of \(username)")
             }
-            let pins = try KnownKeys(file: ClientState.directory(for: username).appendingPathComponent("known_keys"))
+            let pins = try KnownKeys(directory: ClientState.directory(for: username))
             var changed = false
             if accept {
                 try pins.accept(target, Array(key.data))

@@ -35,7 +35,7 @@ import Testing
         let events = Locked<[PeerEvent]>([])
         let bob = try Username("bob")
         let real = RandomBytes.bytes(32), substituted = try BoxKeyPair.generate().publicKey
-        _ = try KnownKeys(file: directory.appendingPathComponent("known_keys")).check(bob, real)
+        _ = try KnownKeys(directory: directory).check(bob, real)
         let network = try PeerNetwork(
             username: Username("alice"), presence: PeerPresence(capabilities: .none), stateDirectory: directory,
             emit: { event in events.withLock { $0.append(event) } }
@@ -50,17 +50,5 @@ import Testing
         try await network.acceptKey(bob)
         #expect(try await network.verify(bob).changed == false)
         await network.shutdown()
-    }
-}
-
-/// A value behind a lock, for collecting events from another thread.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

@@ -41,17 +41,4 @@ public struct TestDatabase: Sendable {
         _ = try? admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
         _ = try? admin.executeScript("DROP DATABASE IF EXISTS \"\(name)\"")
     }
-
-    /// A `psql` invocation for this database: program path and arguments before `-c`.
-    public var psqlArguments: [String] {
-        configuration.parameters.compactMap { pair -> String? in
-            switch pair.keyword {
-            case "host": "--host=\(pair.value)"
-            case "port": "--port=\(pair.value)"
-            case "user": "--username=\(pair.value)"
-            case "dbname": "--dbname=\(pair.value)"
-            default: nil
-            }
-        }
-    }
 }

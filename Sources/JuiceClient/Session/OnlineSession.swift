@@ -83,9 +83,7 @@ public struct OnlineSession: Sendable {
         let current = await network.currentPresence
         let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
         let response = try await service.login(username: username, keys: keys, presence: presence)
-        // Opening the sealed identity proves the password and yields the key pair for peer sessions.
-        let sealed = try SealedIdentity(publicKey: Array(response.identity.publicKey.data), sealedSecret: Array(response.identity.sealedSecret.data))
-        let identity = try sealed.open(keyEncryptionKey: keys.keyEncryptionKey)
+        let identity = try response.openIdentity(with: keys)
         printer.emit(.ready(username: response.username, peerID: response.lease.peerId, endpoint: presence.endpoint.description, leaseSeconds: Int(response.lease.leaseSeconds)))
         response.buddies.forEach { printer.emit(.buddy($0)) }
         await network.goOnline(identity: identity, peerID: PeerID(rawValue: response.lease.peerId) ?? .offline, buddies: response.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: Int(response.lease.leaseSeconds))
@@ -122,7 +120,7 @@ public struct OnlineSession: Sendable {
 
 extension PeerNetwork.Buddy {
     /// An accepted buddy from the server's list (others have no key to dial with).
-    init?(_ entry: Components.Schemas.Buddy) {
+    public init?(_ entry: Components.Schemas.Buddy) {
         guard entry.relation == .accepted, let key = entry.publicKey, key.data.count == 32, let name = try? Username(entry.username) else { return nil }
         self.init(
             username: name, publicKey: Array(key.data), peerID: PeerID(rawValue: entry.peerId) ?? .offline,

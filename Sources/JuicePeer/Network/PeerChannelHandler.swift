@@ -134,14 +134,12 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 sink(.established(linkID: linkID, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp))
             case .received(.ping):
                 perform(connection.send(.pong), context: context)
-            case .received(.chat(let id, _)):
-                // The receipt goes straight back from the event loop, with no round trip through
-                // the network actor, then the message is reported.
-                perform(connection.send(.delivered(id)), context: context)
-                if case .received(let message) = action { sink(.received(linkID: linkID, message)) }
             case .received(.pong), .received(.hello):
                 break
             case .received(let message):
+                // A chat receipt goes straight back from the event loop, with no round trip
+                // through the network actor; then the message is reported.
+                if case .chat(let id, _) = message { perform(connection.send(.delivered(id)), context: context) }
                 sink(.received(linkID: linkID, message))
             case let .close(graceful, reason):
                 self.graceful = self.graceful || graceful

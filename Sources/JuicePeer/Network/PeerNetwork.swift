@@ -66,7 +66,7 @@ public actor PeerNetwork {
     ) throws {
         self.username = username
         self.presence = presence
-        self.knownKeys = try KnownKeys(file: stateDirectory.appendingPathComponent("known_keys"))
+        self.knownKeys = try KnownKeys(directory: stateDirectory)
         self.policy = AdmissionPolicy(replayGuard: ReplayGuard(file: stateDirectory.appendingPathComponent("replay.json")))
         self.keepalive = keepalive
         self.retryWindow = retryWindow

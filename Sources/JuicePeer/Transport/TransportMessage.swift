@@ -1,4 +1,5 @@
 import Synchronization
+import Sodium
 
 /// What travels inside the encrypted transport, one per secretstream record:
 /// `type (u8) || body`.
@@ -61,7 +62,7 @@ public struct MessageID: Sendable, Hashable, CustomStringConvertible {
     /// The raw bytes.
     public let bytes: [UInt8]
     static let length = 16
-    private static let prefix = RandomSource.bytes(8)
+    private static let prefix = RandomBytes.bytes(8)
     private static let counter = Atomic<UInt64>(UInt64.random(in: 0...(UInt64.max / 2)))
 
     /// A fresh ID.

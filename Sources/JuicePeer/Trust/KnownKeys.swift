@@ -18,6 +18,11 @@ public final class KnownKeys: Sendable {
     private let file: URL
     private let pins: Mutex<[String: [UInt8]]>
 
+    /// Loads the pins of a client state directory (its `known_keys` file).
+    public convenience init(directory: URL) throws {
+        try self.init(file: directory.appendingPathComponent("known_keys"))
+    }
+
     /// Loads the pins in `file` (missing file: none yet).
     public init(file: URL) throws {
         self.file = file
@@ -52,9 +57,6 @@ public final class KnownKeys: Sendable {
         pins.withLock { $0[username.value] = key }
         try save()
     }
-
-    /// The pinned key, if any.
-    public func pinned(_ username: Username) -> [UInt8]? { pins.withLock { $0[username.value] } }
 
     /// Writes the file atomically (temporary file, then rename), mode 0600.
     private func save() throws {

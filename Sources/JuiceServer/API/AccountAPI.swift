@@ -31,8 +31,7 @@ struct AccountAPI: APIProtocol {
 
     /// The session behind the request's bearer token, or ``AccountError/unauthenticated``.
     func principal() async throws -> SessionPrincipal {
-        guard let hash = BearerToken.current.flatMap(SessionToken.hash(of:)),
-              let principal = try await store.authenticate(tokenHash: hash) else {
+        guard let principal = try await store.authenticate(tokenHash: try presentedTokenHash()) else {
             throw AccountError.unauthenticated
         }
         return principal

@@ -15,17 +15,17 @@ struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             _ = try await request.collectBody(upTo: maxBodyBytes)
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
-            let mapped = APIErrorMapping(status: error.status, code: Self.code(error.status), message: Self.message(error.status))
-            var response = Response(status: mapped.status, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
-            response.headers[.contentType] = "application/json; charset=utf-8"
-            return response
+            return Self.response(APIErrorMapping(status: error.status, code: Self.code(error.status), message: Self.message(error.status)))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            let mapped = APIErrorMapping.of(error)
-            var response = Response(status: mapped.status, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
-            response.headers[.contentType] = "application/json; charset=utf-8"
-            return response
+            return Self.response(APIErrorMapping.of(error))
         }
+    }
+
+    private static func response(_ mapped: APIErrorMapping) -> Response {
+        var response = Response(status: mapped.status, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        return response
     }
 
     private static func code(_ status: HTTPResponse.Status) -> String {
