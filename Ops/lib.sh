@@ -7,7 +7,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages a fresh machine lacks: the C libraries, pkg-config, PostgreSQL.
 ensure_packages() {
-    local wanted=(libsodium-dev libpq-dev pkg-config postgresql postgresql-client postgresql-contrib openssl curl)
+    local wanted=(libsodium-dev libpq-dev pkg-config postgresql postgresql-client postgresql-contrib openssl curl wrk)
     local missing=()
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

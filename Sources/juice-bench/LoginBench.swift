@@ -25,20 +25,20 @@ enum LoginBench {
             FileHandle.standardError.write(Data("  populated \(users) users with 20 buddies each in \(String(format: "%.1f", populate.seconds)) s\n".utf8))
             let (server, url) = try await context.startServer(database: database)
             if users == sizes[0] { try await memory(context, server: server, url: url, users: users, report: report) }
-            var samples = Samples(), rates: [Double] = [], baseline: [Double] = []
+            var runs: [LoginLoad.Run] = [], baseline: [Double] = []
             for _ in 0..<context.runs {
-                rates.append(try await load(context, urls: [url], users: users, seconds: seconds, samples: &samples))
+                runs.append(try await LoginLoad.run(urls: [url], users: users, connections: concurrency, seconds: seconds))
                 baseline.append(try await pgbench(context, database: database, users: users, seconds: seconds))
             }
             if users == sizes[0] {
                 try await scaleOut(context, database: database, firstURL: url, users: users, seconds: seconds, report: report)
             }
             await context.stopServer(server)
-            let rate = median(rates), base = median(baseline)
-            p99s.append(samples.p99)
+            let rate = median(runs.map(\.rate)), base = median(baseline), p99 = median(runs.map(\.p99))
+            p99s.append(p99)
             section.figures += [
-                Figure(name: "\(users) users: latency p50", value: samples.p50 * 1000, unit: "ms"),
-                Figure(name: "\(users) users: latency p99", value: samples.p99 * 1000, unit: "ms"),
+                Figure(name: "\(users) users: latency p50", value: median(runs.map(\.p50)) * 1000, unit: "ms"),
+                Figure(name: "\(users) users: latency p99", value: p99 * 1000, unit: "ms"),
                 Figure(name: "\(users) users: logins per second", value: rate, unit: "/s"),
                 Figure(name: "\(users) users: pgbench, the same SQL", value: base, unit: "tx/s"),
                 Figure(name: "\(users) users: ratio to pgbench", value: rate / base * 100, unit: "%", target: "≥ 50 %", met: rate / base >= 0.5),
@@ -50,45 +50,17 @@ enum LoginBench {
         let argon = try argon2id(context.quick ? 3 : 9)
         section.figures.append(Figure(name: "client-side Argon2id (INTERACTIVE), excluded above", value: argon * 1000, unit: "ms"))
         section.method = """
-            Users made with `generate_series`, each with 20 accepted buddies. \(concurrency) concurrent \
-            clients (AsyncHTTPClient, keep-alive) send online logins for random users to a release \
-            `juiced` for \(seconds) s per run; each login authenticates, replaces the session, assigns a \
-            peer ID, publishes presence and returns the 20 buddies. The baseline is `pgbench -M prepared \
-            -c \(concurrency) -j 2` running the login's two statements (`AccountSQL.loginRecord` and \
-            `goOnline`, which also returns the buddy list) against the same database in the same run. Client-side Argon2id \
-            is measured alone (median of runs).
+            Users made with `generate_series`, each with 20 accepted buddies. `wrk -t 2 -c \(concurrency) \
+            -d \(seconds)s` (keep-alive; a Lua script picks a random user per request) sends online logins \
+            to a release `juiced`; each login authenticates, replaces the session, assigns a peer ID, \
+            publishes presence and returns the 20 buddies. Latencies are wrk's per-run percentiles, \
+            median of runs. The baseline is `pgbench -M prepared -c \(concurrency) -j 2` running the \
+            login's two statements (`AccountSQL.loginRecord` and `goOnline`, which also returns the \
+            buddy list) against the same database, runs interleaved with wrk's. Both load generators \
+            are C programs on the same 2 cores as PostgreSQL (and juiced). Client-side Argon2id is \
+            measured alone (median of runs).
             """
         report.add(section)
-    }
-
-    /// Online logins from `concurrency` clients for `seconds`; returns logins per second.
-    static func load(_ context: BenchContext, urls: [String], users: Int, seconds: Int, samples: inout Samples) async throws -> Double {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let start = ContinuousClock.now
-        let results = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for client in 0..<concurrency {
-                let url = urls[client % urls.count] + "/v1/sessions"
-                group.addTask {
-                    var latencies: [Double] = []
-                    while ContinuousClock.now < deadline {
-                        var request = HTTPClientRequest(url: url)
-                        request.method = .POST
-                        request.headers.add(name: "content-type", value: "application/json")
-                        request.body = .bytes(ByteBuffer(string: Population.loginBody(Int.random(in: 1...users))))
-                        let begin = ContinuousClock.now
-                        let response = try await context.http.execute(request, timeout: .seconds(30))
-                        _ = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status == .ok else { throw BenchError("login answered \(response.status)") }
-                        latencies.append((ContinuousClock.now - begin).seconds)
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }
-        }
-        let elapsed = (ContinuousClock.now - start).seconds
-        for value in results { samples.add(.nanoseconds(Int64(value * 1e9))) }
-        return Double(results.count) / elapsed
     }
 
     /// pgbench running the login's SQL; returns transactions (logins) per second.
@@ -137,7 +109,7 @@ enum LoginBench {
                         var request = HTTPClientRequest(url: url + "/v1/sessions")
                         request.method = .POST
                         request.headers.add(name: "content-type", value: "application/json")
-                        request.body = .bytes(ByteBuffer(string: Population.loginBody(n)))
+                        request.body = .bytes(ByteBuffer(string: Population.loginBody(String(n))))
                         let response = try await context.http.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 20)
                     }
@@ -155,11 +127,10 @@ enum LoginBench {
     /// Figure 7: two juiced on one database against one.
     static func scaleOut(_ context: BenchContext, database: String, firstURL: String, users: Int, seconds: Int, report: Report) async throws {
         let (second, secondURL) = try await context.startServer(database: database)
-        var oneSamples = Samples(), twoSamples = Samples()
         var one: [Double] = [], two: [Double] = []
         for _ in 0..<context.runs {
-            one.append(try await load(context, urls: [firstURL], users: users, seconds: seconds, samples: &oneSamples))
-            two.append(try await load(context, urls: [firstURL, secondURL], users: users, seconds: seconds, samples: &twoSamples))
+            one.append(try await LoginLoad.run(urls: [firstURL], users: users, connections: concurrency, seconds: seconds).rate)
+            two.append(try await LoginLoad.run(urls: [firstURL, secondURL], users: users, connections: concurrency, seconds: seconds).rate)
         }
         await context.stopServer(second)
         report.add(Section(title: "7. Scale-out", figures: [
@@ -167,7 +138,7 @@ enum LoginBench {
             Figure(name: "two juiced on the same database", value: median(two), unit: "logins/s"),
             Figure(name: "ratio", value: median(two) / median(one), unit: "×"),
         ], method: """
-            \(concurrency) clients spread over one or two release `juiced` processes on the same \
+            \(concurrency) wrk clients spread over one or two release `juiced` processes on the same \
             \(users)-user database, runs interleaved. All of juiced, PostgreSQL and the load generator \
             share this machine's \(ProcessInfo.processInfo.activeProcessorCount) cores, so a second \
             instance can only help when one instance leaves cores idle.

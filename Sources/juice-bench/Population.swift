@@ -26,8 +26,8 @@ enum Population {
         try db.executeScript("VACUUM ANALYZE")
     }
 
-    /// The JSON body of an online login for user `userN`.
-    static func loginBody(_ n: Int) -> String {
-        #"{"username":"user\#(n)","realm":"juice","authKey":"\#(authKeyBase64)","online":true,"endpoint":"127.0.0.1:4000","camera":true}"#
+    /// The JSON body of an online login for user `user` + `number` (a template with `%d` for wrk).
+    static func loginBody(_ number: String) -> String {
+        #"{"username":"user\#(number)","realm":"juice","authKey":"\#(authKeyBase64)","online":true,"endpoint":"127.0.0.1:4000","camera":true}"#
     }
 }

@@ -22,6 +22,7 @@ public struct JuiceService: Sendable {
         self.realm = realm
         client = Client(
             serverURL: url,
+            configuration: .juice,
             transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(15))),
             middlewares: [ServiceErrorMiddleware(), token]
         )

@@ -14,39 +14,24 @@ extension AccountAPI {
         let statusText = try Validate.statusText(body.statusText ?? "")
         if online && endpoint == nil { throw AccountError.invalid("endpoint is required to go online") }
 
-        let window = settings.loginFailureWindowSeconds
-        let record = try await store.loginRecord(username: username, windowSeconds: window)
-        if record.failures >= settings.maxLoginFailures, let remaining = record.windowRemaining, remaining > 0 {
-            throw AccountError.throttled(retryAfterSeconds: remaining)
-        }
-        // Unknown users are checked against a decoy verifier so that both failures take the same time.
-        let verified = (record.account?.verifier ?? .decoy).matches(authKey)
-        guard verified, let account = record.account else {
-            try await store.recordFailedLogin(username: username, windowSeconds: window)
-            throw AccountError.invalidCredentials
-        }
-
         let token = try SessionToken.generate()
-        let (lease, buddies) = if online, let endpoint {
-            try await store.goOnline(
-                accountID: account.id, username: username, hadFailures: record.failures > 0, tokenHash: token.hash,
-                leaseSeconds: settings.leaseSeconds, endpoint: endpoint,
-                capabilities: Capabilities(camera: body.camera ?? false, mic: body.mic ?? false),
-                status: body.status.flatMap { PresenceStatus(rawValue: $0.rawValue) } ?? .online, statusText: statusText
+        let session: LoginSession = if online, let endpoint {
+            .online(
+                endpoint: endpoint, capabilities: Capabilities(camera: body.camera ?? false, mic: body.mic ?? false),
+                status: body.status.flatMap { PresenceStatus(rawValue: $0.rawValue) } ?? .online, statusText: statusText,
+                leaseSeconds: settings.leaseSeconds
             )
         } else {
-            try await store.startCommandSession(
-                accountID: account.id, username: username, hadFailures: record.failures > 0,
-                tokenHash: token.hash, seconds: settings.commandSessionSeconds
-            )
+            .command(seconds: settings.commandSessionSeconds)
         }
-        logger.info("login", metadata: ["user": "\(username)", "online": "\(online)", "peer": "\(lease.peerID)"])
+        let started = try await store.login(username: username, authKey: authKey, settings: settings, tokenHash: token.hash, session: session)
+        logger.info("login", metadata: ["user": "\(username)", "online": "\(online)", "peer": "\(started.lease.peerID)"])
         return .ok(.init(body: .json(.init(
             username: username.value,
             token: token.text,
-            lease: .init(lease),
-            identity: .init(publicKey: .init(account.identity.publicKey), sealedSecret: .init(account.identity.sealedSecret)),
-            buddies: buddies.map(Components.Schemas.Buddy.init)
+            lease: .init(started.lease),
+            identity: .init(publicKey: .init(started.identity.publicKey), sealedSecret: .init(started.identity.sealedSecret)),
+            buddies: started.buddies.map(Components.Schemas.Buddy.init)
         ))))
     }
 

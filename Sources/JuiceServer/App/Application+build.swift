@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import OpenAPIHummingbird
+import OpenAPIRuntime
 import Postgres
 import Prometheus
 import ServiceLifecycle
@@ -43,7 +44,7 @@ func buildRouter(
     let router = Router()
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
-    try api.registerHandlers(on: router, middlewares: [APIRequestMiddleware(metrics: metrics, logger: logger)])
+    try api.registerHandlers(on: router, configuration: .juice, middlewares: [APIRequestMiddleware(metrics: metrics, logger: logger)])
     return router
 }
 

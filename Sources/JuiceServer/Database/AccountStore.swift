@@ -17,63 +17,9 @@ struct AccountStore: Sendable {
         }
     }
 
-    func loginRecord(username: Username, windowSeconds: Int) async throws -> LoginRecord {
-        try await pool.withConnection { db in
-            guard let row = try db.execute(AccountSQL.loginRecord, [username.value, windowSeconds]).first else {
-                throw PostgresError(.decoding, message: "login record returned no row")
-            }
-            let account = try row.decode("id", as: Int64?.self).map { id in
-                LoginRecord.Account(
-                    id: id,
-                    verifier: AuthVerifier(hash: try row.decode("verifier"), salt: try row.decode("verifier_salt")),
-                    identity: try SealedIdentity(publicKey: try row.decode("public_key"), sealedSecret: try row.decode("sealed_secret"))
-                )
-            }
-            return LoginRecord(account: account, failures: try row.decode("failures"), windowRemaining: try row.decode("window_remaining", as: Int?.self))
-        }
-    }
-
     func recordFailedLogin(username: Username, windowSeconds: Int) async throws {
         try await pool.withConnection { db in
             try db.execute(AccountSQL.recordFailure, [username.value, windowSeconds])
-        }
-    }
-
-    /// Replaces the online session, publishes presence and reads the buddy list.
-    func goOnline(
-        accountID: Int64, username: Username, hadFailures: Bool, tokenHash: [UInt8], leaseSeconds: Int,
-        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String
-    ) async throws -> (PresenceLease, [BuddyEntry]) {
-        try await pool.withConnection { db in
-            if hadFailures { try db.execute(AccountSQL.clearFailures, [username.value]) }
-            var attempt = 0
-            while true {
-                attempt += 1
-                let peerID = PeerID.random()
-                do {
-                    let rows = try db.execute(AccountSQL.goOnline, [
-                        accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
-                        capabilities.camera, capabilities.mic, status.rawValue, statusText,
-                    ]).rows
-                    guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
-                    let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(first, "lease_expires_at"))
-                    return (lease, try rows.filter { try $0.text("username") != nil }.map(Self.entry))
-                } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {
-                    continue // a peer ID collision (about 2^-53): draw again
-                }
-            }
-        }
-    }
-
-    /// A short-lived token for account commands; presence untouched.
-    func startCommandSession(accountID: Int64, username: Username, hadFailures: Bool, tokenHash: [UInt8], seconds: Int) async throws -> (PresenceLease, [BuddyEntry]) {
-        try await pool.withConnection { db in
-            if hadFailures { try db.execute(AccountSQL.clearFailures, [username.value]) }
-            guard let row = try db.execute(AccountSQL.startCommandSession, [accountID, tokenHash, seconds]).first else {
-                throw PostgresError(.decoding, message: "session insert returned no row")
-            }
-            let lease = PresenceLease(peerID: .offline, seconds: seconds, expiresAt: try Self.date(row, "lease_expires_at"))
-            return (lease, try Self.buddies(db, accountID: accountID))
         }
     }
 
@@ -168,7 +114,7 @@ struct AccountStore: Sendable {
         (try? await pool.withConnection { db in try db.query("SELECT 1").rows.count == 1 }) ?? false
     }
 
-    private static func buddies(_ db: PostgresConnection, accountID: Int64) throws -> [BuddyEntry] {
+    static func buddies(_ db: PostgresConnection, accountID: Int64) throws -> [BuddyEntry] {
         try db.execute(AccountSQL.buddyList, [accountID]).rows.map(entry)
     }
 
@@ -179,7 +125,7 @@ struct AccountStore: Sendable {
         return try entry(row)
     }
 
-    private static func entry(_ row: PostgresRow) throws -> BuddyEntry {
+    static func entry(_ row: PostgresRow) throws -> BuddyEntry {
         guard let relation = BuddyEntry.Relation(rawValue: try row.decode("relation")),
               let peerID = PeerID(rawValue: try row.decode("peer_id")) else {
             throw PostgresError(.decoding, message: "unexpected buddy row")
@@ -196,7 +142,7 @@ struct AccountStore: Sendable {
         )
     }
 
-    private static func date(_ row: PostgresRow, _ column: String) throws -> Date {
+    static func date(_ row: PostgresRow, _ column: String) throws -> Date {
         Date(timeIntervalSince1970: try row.decode(column, as: Double.self))
     }
 }
