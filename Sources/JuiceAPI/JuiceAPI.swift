@@ -13,7 +13,7 @@ extension Configuration {
 public struct ISO8601FormatStyleTranscoder: DateTranscoder {
     public init() {}
 
-    public func encode(_ date: Date) throws -> String {
+    public func encode(_ date: Date) -> String {
         Date.ISO8601FormatStyle().format(date)
     }
 

@@ -1,15 +1,16 @@
-/// One result row, copied out of libpq, with typed access by column name or index.
+/// One result row, copied out of libpq, with typed access by column name or index. The accessors
+/// are inlinable so that callers get them specialised for each type they decode.
 public struct PostgresRow: Sendable {
-    let columns: PostgresColumns
-    let values: [String?]
+    @usableFromInline let columns: PostgresColumns
+    @usableFromInline let values: [String?]
 
     /// The raw text of a column, nil for SQL NULL.
-    public func text(_ column: String) throws(PostgresError) -> String? {
+    @inlinable public func text(_ column: String) throws(PostgresError) -> String? {
         values[try columns.index(of: column)]
     }
 
     /// Decodes a non-null column.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws(PostgresError) -> T {
+    @inlinable public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws(PostgresError) -> T {
         guard let value = try decode(column, as: Optional<T>.self) else {
             throw PostgresError(.decoding, message: "column \(column) is null")
         }
@@ -17,7 +18,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes a nullable column.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: Optional<T>.Type = Optional<T>.self) throws(PostgresError) -> T? {
+    @inlinable public func decode<T: PostgresDecodable>(_ column: String, as type: Optional<T>.Type = Optional<T>.self) throws(PostgresError) -> T? {
         guard let text = try text(column) else { return nil }
         guard let value = T(postgresText: text) else {
             throw PostgresError(.decoding, message: "column \(column) is not a \(T.self)")
@@ -27,12 +28,12 @@ public struct PostgresRow: Sendable {
 }
 
 /// Column names of a result, shared by its rows.
-final class PostgresColumns: Sendable {
-    let names: [String]
+@usableFromInline final class PostgresColumns: Sendable {
+    @usableFromInline let names: [String]
 
     init(names: [String]) { self.names = names }
 
-    func index(of name: String) throws(PostgresError) -> Int {
+    @inlinable func index(of name: String) throws(PostgresError) -> Int {
         guard let index = names.firstIndex(of: name) else {
             throw PostgresError(.decoding, message: "no column named \(name)")
         }

@@ -62,8 +62,11 @@ struct APIResponse: Sendable {
 struct APIClient: Sendable {
     let client: any TestClientProtocol
 
-    func request(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil) async throws -> APIResponse {
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> APIResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
+        for field in extra { headers[field.name] = field.value }
         if let token { headers[.authorization] = "Bearer \(token)" }
         let body: ByteBuffer? = if let raw { ByteBuffer(string: raw) }
             else if let json { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)) } else { nil }
@@ -81,10 +84,13 @@ struct APIClient: Sendable {
         ])
     }
 
-    func login(_ user: TestUser, authKey: [UInt8]? = nil, online: Bool = true, endpoint: String = "127.0.0.1:4000", camera: Bool = false, mic: Bool = false) async throws -> APIResponse {
+    func login(
+        _ user: TestUser, authKey: [UInt8]? = nil, online: Bool = true, endpoint: String = "127.0.0.1:4000", camera: Bool = false, mic: Bool = false,
+        headers: HTTPFields = [:]
+    ) async throws -> APIResponse {
         var body: [String: Any] = ["username": user.name, "realm": "juice", "authKey": b64(authKey ?? user.authKey), "online": online]
         if online { body["endpoint"] = endpoint; body["camera"] = camera; body["mic"] = mic }
-        return try await request(.post, "/v1/sessions", json: body)
+        return try await request(.post, "/v1/sessions", json: body, headers: headers)
     }
 
     /// Logs in and returns the token, failing the test if login fails.

@@ -18,15 +18,26 @@ struct APIErrorMapping {
         case let error as PostgresError where error.kind == .connection || error.kind == .closed:
             return APIErrorMapping(status: .serviceUnavailable, code: "unavailable", message: "the database is unavailable; try again")
         case let error as ServerError:
-            if error.operationInput == nil, !(error.underlyingError is AccountError) {
-                let status = (400..<500).contains(error.httpStatus.code) ? error.httpStatus : .badRequest
-                return APIErrorMapping(status: status, code: "malformed_request", message: "the request does not match the API: \(Self.shortReason(error.underlyingError))")
+            // Decoding and content negotiation failures: before the handler ran, or (an Accept
+            // header without JSON) while writing its reply, which the runtime marks as a 4xx.
+            let clientError = (400..<500).contains(error.httpStatus.code)
+            if !(error.underlyingError is AccountError), error.operationInput == nil || clientError {
+                return APIErrorMapping(
+                    status: clientError ? error.httpStatus : .badRequest, code: "malformed_request",
+                    message: malformed(shortReason(error.underlyingError))
+                )
             }
             return of(error.underlyingError)
         default:
             return APIErrorMapping(status: .internalServerError, code: "internal", message: "internal error")
         }
     }
+
+    /// An Accept header that rules out the JSON reply.
+    static let notAcceptable = APIErrorMapping(status: .notAcceptable, code: "malformed_request", message: malformed(notAcceptableReason))
+    private static let notAcceptableReason = "the Accept header rules out the reply's application/json"
+
+    private static func malformed(_ reason: String) -> String { "the request does not match the API: \(reason)" }
 
     private static func of(_ error: AccountError) -> APIErrorMapping {
         switch error {
@@ -52,6 +63,7 @@ struct APIErrorMapping {
         case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
             "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted: "the body is not valid JSON for this operation"
+        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: notAcceptableReason
         default: "the body, content type or a parameter is invalid"
         }
     }

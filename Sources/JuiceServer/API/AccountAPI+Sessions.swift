@@ -6,6 +6,11 @@ import OpenAPIRuntime
 extension AccountAPI {
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw AccountError.invalid("expected a JSON body") }
+        return .ok(.init(body: .json(try await login(body))))
+    }
+
+    /// The login itself. ``LoginFastPath`` calls it directly and writes the reply by hand.
+    func login(_ body: Components.Schemas.LoginRequest) async throws -> Components.Schemas.LoginResponse {
         let username = try Validate.username(body.username)
         try Validate.realm(body.realm, settings.realm)
         let authKey = try Validate.authKey(body.authKey)
@@ -26,13 +31,13 @@ extension AccountAPI {
         }
         let started = try await store.login(username: username, authKey: authKey, settings: settings, tokenHash: token.hash, session: session)
         logger.info("login", metadata: ["user": "\(username)", "online": "\(online)", "peer": "\(started.lease.peerID)"])
-        return .ok(.init(body: .json(.init(
+        return .init(
             username: username.value,
             token: token.text,
             lease: .init(started.lease),
             identity: .init(publicKey: .init(started.identity.publicKey), sealedSecret: .init(started.identity.sealedSecret)),
             buddies: started.buddies.map(Components.Schemas.Buddy.init)
-        ))))
+        )
     }
 
     func renew(_ input: Operations.Renew.Input) async throws -> Operations.Renew.Output {
