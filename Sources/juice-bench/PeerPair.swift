@@ -42,6 +42,7 @@ struct PeerPair {
     let bobName: Username
     let aliceName: Username
     let messagesAtBob: Arrivals
+    let receiptsAtAlice: Arrivals
     let onlineAtBob: Arrivals
     let directory: URL
     let tasks: [Task<Void, Never>]
@@ -50,7 +51,7 @@ struct PeerPair {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-\(UInt32.random(in: 0...UInt32.max))")
         let aliceName = try Username("alice"), bobName = try Username("bob")
         let aliceKey = try BoxKeyPair.generate(), bobKey = try BoxKeyPair.generate()
-        let messages = Arrivals(), online = Arrivals()
+        let messages = Arrivals(), receipts = Arrivals(), online = Arrivals()
         let presence = PeerPresence(capabilities: Capabilities(camera: true, mic: true))
         let bob = try PeerNetwork(username: bobName, presence: presence, stateDirectory: directory.appendingPathComponent("bob")) { event in
             switch event {
@@ -59,7 +60,9 @@ struct PeerPair {
             default: break
             }
         }
-        let alice = try PeerNetwork(username: aliceName, presence: presence, stateDirectory: directory.appendingPathComponent("alice")) { _ in }
+        let alice = try PeerNetwork(username: aliceName, presence: presence, stateDirectory: directory.appendingPathComponent("alice")) { event in
+            if case .delivered = event { receipts.arrived() }
+        }
         let bobEndpoint = try await bob.listen(host: "127.0.0.1", port: 0)
         _ = try await alice.listen(host: "127.0.0.1", port: 0)
         let tasks = [Task { await bob.run() }, Task { await alice.run() }]
@@ -67,7 +70,7 @@ struct PeerPair {
         await alice.goOnline(identity: aliceKey, peerID: PeerID(rawValue: 1)!, buddies: [.init(username: bobName, publicKey: bobKey.publicKey, peerID: PeerID(rawValue: 2)!, endpoint: bobEndpoint)])
         await online.wait(for: 1)
         // Alice's side is established before bob's, so sending now is safe.
-        return PeerPair(alice: alice, bob: bob, bobName: bobName, aliceName: aliceName, messagesAtBob: messages, onlineAtBob: online, directory: directory, tasks: tasks)
+        return PeerPair(alice: alice, bob: bob, bobName: bobName, aliceName: aliceName, messagesAtBob: messages, receiptsAtAlice: receipts, onlineAtBob: online, directory: directory, tasks: tasks)
     }
 
     func stop() async {

@@ -24,6 +24,7 @@ extension PeerNetwork {
         links[id] = Link(handler: nil, buddy: buddy.username, initiatedByMe: true, remotePeerID: buddy.peerID)
         let connect = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
+            .channelOption(.recvAllocator, value: Self.receiveAllocator)
             .channelInitializer { [keepalive, sink] channel in
                 PeerChannelHandler.install(on: channel, linkID: id, connection: connection, actions: actions, keepalive: keepalive, policy: nil, sink: { sink.yield($0) })
             }

@@ -75,10 +75,15 @@ public actor PeerNetwork {
         policy.update(identity: nil, peerID: .offline, buddies: [:], presence: presence)
     }
 
+    /// Socket reads that grow to 1 MiB under load. NIO's default stops at 64 KiB, below one
+    /// maximal frame, so each 64 KiB message took two reads and a merge (BENCHMARKS.md, chat).
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20)
+
     /// Binds the listener buddies dial; returns the bound endpoint.
     public func listen(host: String, port: Int) async throws -> Endpoint {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.recvAllocator, value: Self.receiveAllocator)
             .childChannelInitializer { [policy, keepalive, linkIDs, sink] channel in
                 guard let identity = policy.identity else { return channel.close() } // not online yet
                 let connection = PeerConnection.responder(localStatic: identity, presence: policy.presence, admission: policy.check)
