@@ -30,8 +30,10 @@ final class Report: @unchecked Sendable {
         self.runs = runs
     }
 
+    /// Adds a section; sections stay in the order of their numbers, whatever order they ran in.
     func add(_ section: Section) {
         sections.append(section)
+        sections.sort { $0.title.compare($1.title, options: .numeric) == .orderedAscending }
         let line = section.figures.map { "\($0.name) = \(String(format: "%.4g", $0.value)) \($0.unit)\($0.met.map { $0 ? " ✓" : " ✗" } ?? "")" }.joined(separator: "; ")
         FileHandle.standardError.write(Data("  \(section.title): \(line)\n".utf8))
     }
@@ -50,7 +52,8 @@ final class Report: @unchecked Sendable {
         Measured by `\(command)` on \(ISO8601DateFormatter().string(from: Date())), release build\(quick ? ", **quick mode (tiny sizes; figures are not meaningful)**" : "").
         Machine: \(machine).
 
-        Every latency is a percentile over all samples of the run; every rate is the median of \(runs) runs.
+        Every latency is a percentile over all samples of the run (for the login, wrk's percentiles of
+        each run, median of runs); every rate is the median of \(runs) runs.
         A baseline named in a section is measured in the same run, so its ratio holds on a noisy machine.
         ✓ and ✗ mark targets met and missed.
 
