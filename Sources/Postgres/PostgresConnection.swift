@@ -28,6 +28,9 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(connection)
             throw PostgresError(.connection, message: message)
         }
+        // Notices ("relation already exists, skipping") are not errors; libpq would print them
+        // to stderr, into the middle of a CLI's or a server's output.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
         try configureSession()
     }

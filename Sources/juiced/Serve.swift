@@ -56,12 +56,13 @@ struct Serve: AsyncParsableCommand {
         configuration.tlsKeyPath = tlsKey
 
         try await withDatabase(database, logger: logger) { pool in
-            try await Migrator(pool: pool, logger: logger).migrate()
+            // Built first, so that unreadable TLS files stop juiced before the schema is touched.
             let scheme = tlsCertificate == nil ? "http" : "https"
             let app = try buildApplication(configuration: configuration, pool: pool, logger: logger) { channel in
                 let port = channel.localAddress?.port ?? port
                 logger.notice("juiced listening on \(scheme)://\(host):\(port)")
             }
+            try await Migrator(pool: pool, logger: logger).migrate()
             try await app.runService()
         }
     }

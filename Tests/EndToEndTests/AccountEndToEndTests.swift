@@ -86,12 +86,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
-        let openssl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert,
-        ])
-        try #require(openssl.status == 0, "openssl failed: \(openssl.error)")
+        let (cert, key) = try await Self.selfSignedCertificate(in: dir)
         try await JuiceProcesses.with(extraArguments: ["--tls-certificate", cert, "--tls-key", key], scheme: "https") { juice in
             #expect(juice.url.hasPrefix("https://"))
             let https = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "--cacert", cert, juice.url + "/healthz"])
@@ -100,5 +95,41 @@ import Testing
             let plain = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", juice.url.replacingOccurrences(of: "https", with: "http") + "/healthz"])
             #expect(plain.status != 0 || plain.output != "ok")
         }
+    }
+
+    @Test func anUnreadableKeyOrCertificateStopsJuicedWithOneLine() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (cert, key) = try await Self.selfSignedCertificate(in: dir)
+        let garbage = dir.appendingPathComponent("garbage.pem").path, missing = dir.appendingPathComponent("missing.pem").path
+        try "not a PEM file\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let database = try await TestDatabase.create("tls")
+        defer { database.drop() }
+        for (certificatePath, keyPath, expected) in [
+            (garbage, key, "cannot read a PEM certificate from \(garbage)"),
+            (cert, garbage, "cannot read a PEM private key from \(garbage)"),
+            (cert, missing, "cannot read a PEM private key from \(missing)"),
+        ] {
+            let result = try await ManagedProcess.run(
+                Binaries.juiced, ["--port", "0", "--tls-certificate", certificatePath, "--tls-key", keyPath],
+                environment: JuiceProcesses.environment(for: database), timeout: .seconds(30)
+            )
+            #expect(result.status == 1)
+            let lines = result.error.split(separator: "\n")
+            #expect(lines.count == 1, "\(result.error)")
+            #expect(lines.last?.contains(expected) == true, "\(result.error)")
+        }
+    }
+
+    /// A certificate for 127.0.0.1 and its key, made by openssl in `directory`.
+    static func selfSignedCertificate(in directory: URL) async throws -> (certificate: String, key: String) {
+        let cert = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
+        let openssl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert,
+        ])
+        try #require(openssl.status == 0, "openssl failed: \(openssl.error)")
+        return (cert, key)
     }
 }

@@ -30,13 +30,22 @@ struct APIRequestMiddleware: ServerMiddleware {
             result = mapped.response
         }
         metrics.makeCounter(
-            name: "juiced_requests_total",
-            labels: [("operation", operationID), ("status", String(result.0.status.code))]
+            descriptor: Self.requests, labels: [("operation", operationID), ("status", String(result.0.status.code))]
         ).increment()
         metrics.makeDurationHistogram(
-            name: "juiced_request_duration_seconds", labels: [("operation", operationID)], buckets: Self.buckets
+            descriptor: Self.duration, labels: [("operation", operationID)], buckets: Self.buckets
         ).record(ContinuousClock.now - start)
         return result
+    }
+
+    /// `juiced_requests_total` (computed: the descriptor type is not `Sendable`).
+    static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "juiced", metricName: "requests", unitName: "total", helpText: "API requests by operation and HTTP status.")
+    }
+
+    /// `juiced_request_duration_seconds`.
+    static var duration: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "juiced", metricName: "request_duration", unitName: "seconds", helpText: "API request time by operation.")
     }
 
     static let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]

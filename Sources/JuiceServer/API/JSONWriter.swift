@@ -54,12 +54,13 @@ struct JSONWriter {
         case 0x08: bytes.append(UInt8(ascii: "b"))
         case 0x0C: bytes.append(UInt8(ascii: "f"))
         default:
-            let hex = Array("0123456789abcdef".utf8)
             bytes.append(contentsOf: "u00".utf8)
-            bytes.append(hex[Int(byte >> 4)])
-            bytes.append(hex[Int(byte & 0xF)])
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0xF)])
         }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private mutating func separate() {
         if hasMember.last == true { bytes.append(UInt8(ascii: ",")) }

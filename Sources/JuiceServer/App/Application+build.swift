@@ -56,8 +56,18 @@ private func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPS
     case (nil, nil):
         return .http1()
     case let (certificate?, key?):
-        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
-        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .file(key))
+        let chain: [NIOSSLCertificateSource], privateKey: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        } catch {
+            throw ConfigurationError("cannot read a PEM certificate from \(certificate)")
+        }
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw ConfigurationError("cannot read a PEM private key from \(key)")
+        }
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
         return try .tls(.http1(), tlsConfiguration: tls)
     default:
         throw ConfigurationError("TLS needs both --tls-certificate and --tls-key")
