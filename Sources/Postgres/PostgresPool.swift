@@ -43,7 +43,9 @@ public final class PostgresPool: Sendable {
                     throw error
                 }
             }
-        } catch is NIOThreadPoolError.ThreadPoolInactive {
+        } catch is CancellationError where closed.withLock({ $0 }) {
+            // NIOThreadPool's async runIfActive reports a pool that stopped before the work ran
+            // as a CancellationError; that is the pool closing, not the caller's task cancelling.
             throw PostgresError(.closed, message: "pool is closed")
         }
     }

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import JuiceTestSupport
 import NIOCore
-import Postgres
 
 /// What every benchmark needs: the binaries, the PostgreSQL server (from the PG* variables),
 /// sizes for quick or full mode, and an HTTP client.
@@ -15,28 +14,17 @@ struct BenchContext: Sendable {
     var juiced: URL { binaries.appendingPathComponent("juiced") }
     var juice: URL { binaries.appendingPathComponent("juice") }
 
-    /// Creates an empty, migrated database.
-    func freshDatabase(_ label: String) async throws -> String {
-        let name = "bench_\(label)_\(UInt32.random(in: 0...UInt32.max))"
-        try PostgresConnection(.environment(applicationName: "juice-bench")).executeScript("CREATE DATABASE \(name)")
-        let result = try await ManagedProcess.run(juiced, ["migrate", "--log-level", "error"], environment: ["PGDATABASE": name])
+    /// Creates an empty, migrated database (on the PG* server; `juiced migrate` makes the schema).
+    func freshDatabase(_ label: String) async throws -> TestDatabase {
+        let database = try await TestDatabase.create("bench\(label)")
+        let result = try await ManagedProcess.run(juiced, ["migrate", "--log-level", "error"], environment: ["PGDATABASE": database.name])
         guard result.status == 0 else { throw BenchError("juiced migrate failed: \(result.error)") }
-        return name
-    }
-
-    func dropDatabase(_ name: String) {
-        guard let admin = try? PostgresConnection(.environment(applicationName: "juice-bench")) else { return }
-        _ = try? admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
-        _ = try? admin.executeScript("DROP DATABASE IF EXISTS \(name)")
-    }
-
-    func connection(_ database: String) throws -> PostgresConnection {
-        try PostgresConnection(ConnectionConfiguration.environment(applicationName: "juice-bench").database(database))
+        return database
     }
 
     /// Starts juiced on `database`; returns the process and its base URL.
-    func startServer(database: String, extra: [String] = []) async throws -> (ManagedProcess, String) {
-        let server = try ManagedProcess(juiced, ["--port", "0", "--log-level", "notice", "--pool-size", "8"] + extra, environment: ["PGDATABASE": database])
+    func startServer(database: TestDatabase, extra: [String] = []) async throws -> (ManagedProcess, String) {
+        let server = try ManagedProcess(juiced, ["--port", "0", "--log-level", "notice", "--pool-size", "8"] + extra, environment: ["PGDATABASE": database.name])
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let range = server.errorOutput.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
@@ -49,9 +37,9 @@ struct BenchContext: Sendable {
     }
 
     /// Runs `body` with juiced on a fresh database; always stops the server and drops the database.
-    func withServer<T>(_ label: String, extra: [String] = [], _ body: (String, String) async throws -> T) async throws -> T {
+    func withServer<T>(_ label: String, extra: [String] = [], _ body: (TestDatabase, String) async throws -> T) async throws -> T {
         let database = try await freshDatabase(label)
-        defer { dropDatabase(database) }
+        defer { database.drop() }
         let (server, url) = try await startServer(database: database, extra: extra)
         do {
             let value = try await body(database, url)

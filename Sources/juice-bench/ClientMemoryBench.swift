@@ -4,6 +4,7 @@ import JuiceCore
 import JuicePeer
 import JuiceTestSupport
 import NIOCore
+import Postgres
 import Sodium
 
 /// Figure 6 (client): the RSS of a real `juice login` holding a session with every one of its
@@ -16,18 +17,18 @@ enum ClientMemoryBench {
         }
     }
 
-    private static func measure(_ context: BenchContext, database: String, url: String, count: Int, report: Report) async throws {
+    private static func measure(_ context: BenchContext, database: TestDatabase, url: String, count: Int, report: Report) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-client-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: home) }
         let registered = try await ManagedProcess.run(context.juice, ["register", "hub", "--password-stdin", "--server", url], stdin: "hub\n", environment: ["JUICE_HOME": home.path])
         guard registered.status == 0 else { throw BenchError("register hub: \(registered.error)") }
 
         // The buddies: real key pairs, inserted in bulk, each accepted by hub.
-        let db = try context.connection(database)
+        let db = try PostgresConnection(database.configuration)
         let hubKey: [UInt8] = try db.query("SELECT public_key FROM accounts WHERE username = 'hub'").first!.decode("public_key")
         let hubName = try Username("hub")
         let keys = try (0..<count).map { _ in try BoxKeyPair.generate() }
-        let verifier = try GenericHash.hash(Population.authKey, key: SecretBytes(Population.salt))
+        let verifier = try Population.verifier()
         for (index, key) in keys.enumerated() {
             try db.query("""
                 WITH a AS (INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret)
@@ -35,7 +36,7 @@ enum ClientMemoryBench {
                      p AS (INSERT INTO presence_state (account_id) SELECT id FROM a)
                 INSERT INTO buddies (requester_id, addressee_id, accepted_at)
                 SELECT a.id, h.id, now() FROM a, accounts h WHERE h.username = 'hub'
-                """, [index + 1, verifier, Population.salt, key.publicKey, [UInt8](repeating: 0, count: 72)])
+                """, [index + 1, verifier, Population.salt, key.publicKey, Population.sealedSecret])
         }
         var networks: [(PeerNetwork, Task<Void, Never>)] = []
         for (index, key) in keys.enumerated() {

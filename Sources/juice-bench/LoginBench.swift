@@ -5,6 +5,7 @@ import JuiceServer
 import JuiceTestSupport
 import NIOCore
 import NIOHTTP1
+import Postgres
 import Sodium
 
 /// Figures 2, 6 (server side) and 7: the login call under 50 concurrent clients on a small and a
@@ -20,8 +21,8 @@ enum LoginBench {
         var p99s: [Double] = []
         for users in sizes {
             let database = try await context.freshDatabase("login\(users)")
-            defer { context.dropDatabase(database) }
-            let populate = try await timed { try Population.create(try context.connection(database), users: users) }
+            defer { database.drop() }
+            let populate = try await timed { try Population.create(try PostgresConnection(database.configuration), users: users) }
             FileHandle.standardError.write(Data("  populated \(users) users with 20 buddies each in \(String(format: "%.1f", populate.seconds)) s\n".utf8))
             let (server, url) = try await context.startServer(database: database)
             if users == sizes[0] { try await memory(context, server: server, url: url, users: users, report: report) }
@@ -64,7 +65,7 @@ enum LoginBench {
     }
 
     /// pgbench running the login's SQL; returns transactions (logins) per second.
-    static func pgbench(_ context: BenchContext, database: String, users: Int, seconds: Int) async throws -> Double {
+    static func pgbench(_ context: BenchContext, database: TestDatabase, users: Int, seconds: Int) async throws -> Double {
         // A fixed count per client (-t): pgbench's -T did not stop when run from this process.
         let transactionsPerClient = context.quick ? 20 : 400
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-login-\(UInt32.random(in: 0...UInt32.max)).sql")
@@ -72,7 +73,7 @@ enum LoginBench {
         try pgbenchScript(users: users).write(to: script, atomically: true, encoding: .utf8)
         let result = try await ManagedProcess.run(
             URL(fileURLWithPath: "/usr/bin/pgbench"),
-            ["-n", "-M", "prepared", "-c", String(concurrency), "-j", "2", "-t", String(transactionsPerClient), "-f", script.path, database],
+            ["-n", "-M", "prepared", "-c", String(concurrency), "-j", "2", "-t", String(transactionsPerClient), "-f", script.path, database.name],
             timeout: .seconds(seconds + 60)
         )
         guard result.status == 0, let range = result.output.range(of: #"tps = [0-9.]+"#, options: .regularExpression),
@@ -101,11 +102,15 @@ enum LoginBench {
     static func memory(_ context: BenchContext, server: ManagedProcess, url: String, users: Int, report: Report) async throws {
         try await Task.sleep(for: .milliseconds(500))
         let idle = BenchContext.residentMiB(pid: server.pid)
-        let cursor = Counter()
+        let cursor = Locked(0) // hands out 1...users once each, across tasks
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
-                    while let n = cursor.next(upTo: users) {
+                    while let n = cursor.withLock({ (value: inout Int) -> Int? in
+                        guard value < users else { return nil }
+                        value += 1
+                        return value
+                    }) {
                         var request = HTTPClientRequest(url: url + "/v1/sessions")
                         request.method = .POST
                         request.headers.add(name: "content-type", value: "application/json")
@@ -125,7 +130,7 @@ enum LoginBench {
     }
 
     /// Figure 7: two juiced on one database against one.
-    static func scaleOut(_ context: BenchContext, database: String, firstURL: String, users: Int, seconds: Int, report: Report) async throws {
+    static func scaleOut(_ context: BenchContext, database: TestDatabase, firstURL: String, users: Int, seconds: Int, report: Report) async throws {
         let (second, secondURL) = try await context.startServer(database: database)
         var one: [Double] = [], two: [Double] = []
         for _ in 0..<context.runs {
@@ -153,18 +158,5 @@ enum LoginBench {
             values.append((ContinuousClock.now - start).seconds)
         }
         return median(values)
-    }
-}
-
-/// Hands out 1...n once each, across tasks.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next(upTo limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            value += 1
-            return value
-        }
     }
 }

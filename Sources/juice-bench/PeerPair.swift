@@ -40,10 +40,8 @@ struct PeerPair {
     let alice: PeerNetwork
     let bob: PeerNetwork
     let bobName: Username
-    let aliceName: Username
     let messagesAtBob: Arrivals
     let receiptsAtAlice: Arrivals
-    let onlineAtBob: Arrivals
     let directory: URL
     let tasks: [Task<Void, Never>]
 
@@ -70,7 +68,7 @@ struct PeerPair {
         await alice.goOnline(identity: aliceKey, peerID: PeerID(rawValue: 1)!, buddies: [.init(username: bobName, publicKey: bobKey.publicKey, peerID: PeerID(rawValue: 2)!, endpoint: bobEndpoint)])
         await online.wait(for: 1)
         // Alice's side is established before bob's, so sending now is safe.
-        return PeerPair(alice: alice, bob: bob, bobName: bobName, aliceName: aliceName, messagesAtBob: messages, receiptsAtAlice: receipts, onlineAtBob: online, directory: directory, tasks: tasks)
+        return PeerPair(alice: alice, bob: bob, bobName: bobName, messagesAtBob: messages, receiptsAtAlice: receipts, directory: directory, tasks: tasks)
     }
 
     func stop() async {

@@ -6,16 +6,23 @@ import Sodium
 /// one auth key, and each has 20 accepted buddies (10 asked, 10 asking).
 enum Population {
     static let authKey = [UInt8](repeating: 7, count: 32)
-    static var authKeyBase64: String { Data(authKey).base64EncodedString() }
+    static let authKeyBase64 = Data(authKey).base64EncodedString()
     static let salt = [UInt8](repeating: 1, count: 32)
+    /// Every bulk user's sealed secret: zeros (never opened).
+    static let sealedSecret = [UInt8](repeating: 0, count: 72)
+
+    /// The verifier of `authKey` under `salt`, as the service stores it.
+    static func verifier() throws -> [UInt8] {
+        try GenericHash.hash(authKey, key: SecretBytes(salt))
+    }
 
     static func create(_ db: PostgresConnection, users: Int, buddiesEach: Bool = true) throws {
-        let verifier = try GenericHash.hash(authKey, key: SecretBytes(salt))
+        let verifier = try verifier()
         let publicKey = try BoxKeyPair.generate().publicKey
         try db.query("""
             INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret)
             SELECT 'user' || g, $1, $2, $3, $4 FROM generate_series(1, $5::int) g ORDER BY g
-            """, [verifier, salt, publicKey, [UInt8](repeating: 0, count: 72), users])
+            """, [verifier, salt, publicKey, sealedSecret, users])
         try db.executeScript("INSERT INTO presence_state (account_id) SELECT id FROM accounts")
         if buddiesEach {
             try db.query("""

@@ -4,6 +4,7 @@ import JuiceAPI
 import JuiceClient
 import JuiceCore
 import JuicePeer
+import JuiceTestSupport
 import Sodium
 
 /// Figure 3: from the moment alice's login call returns until bob, already online, has her
@@ -30,10 +31,10 @@ enum PresenceBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-presence-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: directory) }
         let arrivals = Arrivals()
-        let stamps = Stamps()
+        let stamps = Locked(ContinuousClock.now) // the time of the latest online event
         let presence = PeerPresence(capabilities: Capabilities(camera: true, mic: false))
         let bobNetwork = try PeerNetwork(username: bob, presence: presence, stateDirectory: directory.appendingPathComponent("bob")) { event in
-            if case .online = event { stamps.record(); arrivals.arrived() }
+            if case .online = event { stamps.withLock { $0 = ContinuousClock.now }; arrivals.arrived() }
         }
         let bobEndpoint = try await bobNetwork.listen(host: "127.0.0.1", port: 0)
         let bobTask = Task { await bobNetwork.run() }
@@ -49,7 +50,7 @@ enum PresenceBench {
             let returned = ContinuousClock.now
             await aliceNetwork.goOnline(identity: try login.openIdentity(with: aliceKeys), peerID: PeerID(rawValue: login.lease.peerId)!, buddies: login.buddies.compactMap(PeerNetwork.Buddy.init))
             await arrivals.wait(for: round)
-            samples.add(stamps.last - returned)
+            samples.add(stamps.withLock { $0 } - returned)
             await aliceNetwork.shutdown()
             await task.value
             try await aliceService.logout()
@@ -65,12 +66,4 @@ enum PresenceBench {
             the handshake; the clock stops when bob's client reports her online. Then she logs out.
             """))
     }
-}
-
-/// The time of the latest event.
-final class Stamps: @unchecked Sendable {
-    private let lock = NSLock()
-    private var latest = ContinuousClock.now
-    func record() { lock.withLock { latest = ContinuousClock.now } }
-    var last: ContinuousClock.Instant { lock.withLock { latest } }
 }

@@ -38,12 +38,13 @@ final class Report: @unchecked Sendable {
         FileHandle.standardError.write(Data("  \(section.title): \(line)\n".utf8))
     }
 
-    var machine: String {
+    /// The CPU, memory and OS, read once per run.
+    lazy var machine: String = {
         let cpu = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
             .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let memory = ((try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
         return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); \(memory.replacingOccurrences(of: "  ", with: " ")); \(ProcessInfo.processInfo.operatingSystemVersionString)"
-    }
+    }()
 
     func markdown() -> String {
         var out = """

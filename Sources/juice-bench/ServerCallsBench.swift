@@ -30,11 +30,11 @@ enum ServerCallsBench {
         let alice = try ManagedProcess(context.juice, ["login", "alice", "--json", "--password-stdin", "--server", url], environment: ["JUICE_HOME": home])
         alice.send("a")
         guard await alice.waitForLine(where: { $0.contains(#""event":"online""#) }) != nil else { throw BenchError("alice never saw bob") }
-        let online = try await context.requestCount(url) - before
-        let renewStart = try await context.requestCount(url)
+        let renewStart = try await context.requestCount(url) // alice is online: the end of going online
+        let online = renewStart - before
         try await Task.sleep(for: .seconds(watch))
-        let renewals = Double(try await context.requestCount(url) - renewStart) / 2 // both clients renew
-        let beforeLogout = try await context.requestCount(url)
+        let beforeLogout = try await context.requestCount(url) // the end of the watch
+        let renewals = Double(beforeLogout - renewStart) / 2 // both clients renew
         alice.closeInput()
         _ = await alice.waitForExit()
         let offline = try await context.requestCount(url) - beforeLogout

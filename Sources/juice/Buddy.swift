@@ -32,7 +32,7 @@ struct Buddy: AsyncParsableCommand {
 
         func run(_ body: (JuiceService, Username) async throws -> Void) async throws {
             let target = try parseUsername(buddy, "BUDDY")
-            try await authenticated(actor, options) { try await body($0, target) }
+            try await authenticated(try actor.username(), options) { service, _ in try await body(service, target) }
         }
     }
 
@@ -72,28 +72,13 @@ struct Buddy: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            try await authenticated(actor, options) { service in
-                let buddies = try await service.buddies()
+            // The login carries the buddy list (the same query as `GET /v1/buddies`).
+            try await authenticated(try actor.username(), options) { _, login in
+                let buddies = login.buddies
                 if buddies.isEmpty && !options.json { print("no buddies yet: juice buddy add NAME") }
                 buddies.forEach { printBuddy($0, json: options.json) }
             }
         }
-    }
-}
-
-/// Logs in without going online (presence untouched), then runs `body`, then revokes the token.
-private func authenticated(_ actor: Buddy.Actor, _ options: ClientOptions, _ body: (JuiceService) async throws -> Void) async throws {
-    let username = try actor.username()
-    try await reportingErrors {
-        let service = try options.makeService()
-        _ = try await service.login(username: username, keys: try options.keys(for: username, service: service), presence: nil)
-        do {
-            try await body(service)
-        } catch {
-            try? await service.logout()
-            throw error
-        }
-        try? await service.logout()
     }
 }
 

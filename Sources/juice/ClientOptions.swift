@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JuiceAPI
 import JuiceClient
 import JuiceCore
 import Sodium
@@ -32,20 +33,52 @@ struct ClientOptions: ParsableArguments {
         try AccountKeys.derive(password: passwords.read(prompt: prompt), username: username, realm: service.realm)
     }
 
-    /// Reads a new password, asking twice on a terminal.
+    /// Reads a new password and derives its keys.
     func newKeys(for username: Username, service: JuiceService, prompt: String) throws -> AccountKeys {
+        try AccountKeys.derive(password: newPassword(prompt: prompt), username: username, realm: service.realm)
+    }
+
+    /// Reads a new password, asking twice on a terminal.
+    func newPassword(prompt: String) throws -> SecretBytes {
         let password = try passwords.read(prompt: prompt)
         if !passwordStdin {
             let again = try passwords.read(prompt: "Repeat it: ")
             guard again == password else { throw ValidationError("the passwords do not match") }
         }
-        return try AccountKeys.derive(password: password, username: username, realm: service.realm)
+        return password
     }
 }
 
 /// Parses a username argument into a usage error if invalid.
 func parseUsername(_ raw: String, _ what: String = "NAME") throws -> Username {
     do { return try Username(raw) } catch { throw ValidationError("\(what): \(error)") }
+}
+
+/// Reads the password, logs in without going online (presence untouched), runs `body` with the
+/// login, then revokes the token; failures as ``reportingErrors(_:)`` reports them.
+func authenticated(
+    _ username: Username, _ options: ClientOptions,
+    _ body: (JuiceService, Components.Schemas.LoginResponse) async throws -> Void
+) async throws {
+    try await reportingErrors {
+        let service = try options.makeService()
+        try await authenticated(service, username, keys: try options.keys(for: username, service: service)) { try await body(service, $0) }
+    }
+}
+
+/// Logs in with `keys` without going online, runs `body` with the login, then revokes the token.
+func authenticated(
+    _ service: JuiceService, _ username: Username, keys: AccountKeys,
+    _ body: (Components.Schemas.LoginResponse) async throws -> Void
+) async throws {
+    let login = try await service.login(username: username, keys: keys, presence: nil)
+    do {
+        try await body(login)
+    } catch {
+        try? await service.logout()
+        throw error
+    }
+    try? await service.logout()
 }
 
 /// Runs a command body, turning any failure into one line on standard error and exit status 1.

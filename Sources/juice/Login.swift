@@ -41,6 +41,13 @@ struct Login: AsyncParsableCommand {
         }
     }
 
+    /// The flags given, with the machine's devices standing in for any not given.
+    private var capabilities: Capabilities {
+        if let camera, let mic { return Capabilities(camera: camera, mic: mic) }
+        let detected = CapabilityDetector.detect()
+        return Capabilities(camera: camera ?? detected.camera, mic: mic ?? detected.mic)
+    }
+
     func run() async throws {
         let username = try parseUsername(name)
         let listenAt = try Endpoint(listen, allowingPortZero: true)
@@ -48,12 +55,11 @@ struct Login: AsyncParsableCommand {
         try await reportingErrors {
             let service = try options.makeService()
             let keys = try options.keys(for: username, service: service)
-            let detected = CapabilityDetector.detect()
             let session = OnlineSession(
                 service: service, username: username, keys: keys,
                 options: .init(
                     listenHost: listenAt.host, listenPort: listenAt.port, advertise: advertised,
-                    capabilities: Capabilities(camera: camera ?? detected.camera, mic: mic ?? detected.mic),
+                    capabilities: capabilities,
                     keepalive: KeepaliveSettings(interval: .seconds(keepalive), timeout: .seconds(3 * keepalive))
                 ),
                 printer: EventPrinter(json: options.json)

@@ -19,10 +19,12 @@ struct Passwd: AsyncParsableCommand {
         try await reportingErrors {
             let service = try options.makeService()
             let current = try options.keys(for: username, service: service, prompt: "Current password: ")
-            let new = try options.newKeys(for: username, service: service, prompt: "New password: ")
-            let login = try await service.login(username: username, keys: current, presence: nil)
-            try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
-            try? await service.logout()
+            let newPassword = try options.newPassword(prompt: "New password: ")
+            try await authenticated(service, username, keys: current) { login in
+                // Argon2id for the new password only once the login has proved the current one.
+                let new = try AccountKeys.derive(password: newPassword, username: username, realm: service.realm)
+                try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
+            }
             print(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
         }
     }

@@ -19,10 +19,7 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         let target = try parseUsername(buddy, "BUDDY")
         let username = try actor.username()
-        try await reportingErrors {
-            let service = try options.makeService()
-            let login = try await service.login(username: username, keys: try options.keys(for: username, service: service), presence: nil)
-            try? await service.logout()
+        try await authenticated(username, options) { _, login in
             guard let entry = login.buddies.first(where: { $0.username == target.value }), let key = entry.publicKey, entry.relation == .accepted else {
                 throw InvalidValue("\(target) is not an accepted buddy of \(username)")
             }
@@ -35,7 +32,7 @@ struct Verify: AsyncParsableCommand {
             }
             let number = try SafetyNumber.compute((username, Array(login.identity.publicKey.data)), (target, Array(key.data)))
             if options.json {
-                print(#"{"changed":\#(changed),"event":"safety-number","safetyNumber":"\#(number)","username":"\#(target)"}"#)
+                EventPrinter(json: true).emit(.safetyNumber(target, number: number, changed: changed))
             } else {
                 print("safety number with \(target): \(number)")
                 if changed { print("WARNING: \(target)'s key changed since first seen; if the numbers match, run: juice verify \(target) --user \(username) --accept") }

@@ -12,19 +12,19 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the service (the default).")
 
     @Option(name: .long, help: "Address to listen on.")
-    var host = "127.0.0.1"
+    var host = ServerConfiguration().host
 
     @Option(name: .long, help: "Port to listen on (0 picks a free one).")
-    var port = 7480
+    var port = ServerConfiguration().port
 
     @Option(name: .long, help: "Presence lease in seconds; clients renew at about half of it.")
-    var leaseSeconds = 3600
+    var leaseSeconds = AccountSettings().leaseSeconds
 
     @Option(name: .long, help: "Realm that salts client password hashes; clients must use the same one.")
     var realm = Realm.default.name
 
     @Option(name: .long, help: "Failed logins allowed per username per 15 minutes.")
-    var maxLoginFailures = 5
+    var maxLoginFailures = AccountSettings().maxLoginFailures
 
     @Option(name: .long, help: "PEM certificate chain; serves HTTPS together with --tls-key.")
     var tlsCertificate: String?

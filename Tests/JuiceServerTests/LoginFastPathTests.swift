@@ -78,6 +78,15 @@ import Testing
             let buddies = try await api.request(.get, "/v1/buddies", token: token, headers: [.accept: "text/html"])
             #expect(buddies.status == .notAcceptable)
             #expect(buddies.errorCode == "malformed_request")
+
+            // Refused before the operation runs, whichever operation it is.
+            let bob = TestUser("bob")
+            let register = try await api.request(.post, "/v1/accounts", json: [
+                "username": bob.name, "realm": "juice", "authKey": b64(bob.authKey),
+                "publicKey": b64(bob.publicKey), "sealedSecret": b64(bob.sealedSecret),
+            ], headers: [.accept: "text/html"])
+            #expect(register.status == .notAcceptable)
+            #expect(try db.sql("SELECT count(*) AS n FROM accounts WHERE username = 'bob'").first?.decode("n", as: Int.self) == 0)
         }
     }
 

@@ -30,16 +30,14 @@ struct ServiceErrorMiddleware: ClientMiddleware {
         do {
             (response, responseBody) = try await next(request, body, baseURL)
         } catch {
-            throw ServiceError(status: nil, code: "unreachable", message: "cannot reach the Juice server at \(baseURL.absoluteString)")
+            throw ServiceError(status: nil, message: "cannot reach the Juice server at \(baseURL.absoluteString)")
         }
         guard response.status.kind != .successful else { return (response, responseBody) }
-        var code = "http_\(response.status.code)"
         var message = "the server answered \(response.status.code) \(response.status.reasonPhrase)"
         if let responseBody, let data = try? await Data(collecting: responseBody, upTo: 64 * 1024),
            let json = try? JSONDecoder().decode([String: String].self, from: data) {
-            code = json["error"] ?? code
             message = json["message"] ?? message
         }
-        throw ServiceError(status: response.status.code, code: code, message: message)
+        throw ServiceError(status: response.status.code, message: message)
     }
 }

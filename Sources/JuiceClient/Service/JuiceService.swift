@@ -17,7 +17,7 @@ public struct JuiceService: Sendable {
     /// A client for the server at `url`.
     public init(url: URL, realm: Realm) throws {
         guard let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ServiceError(status: nil, code: "bad_url", message: "--server must be an http:// or https:// URL")
+            throw ServiceError(status: nil, message: "--server must be an http:// or https:// URL")
         }
         self.realm = realm
         client = Client(
@@ -43,7 +43,7 @@ public struct JuiceService: Sendable {
             username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
             online: presence != nil, endpoint: presence?.endpoint.description,
             camera: presence?.capabilities.camera, mic: presence?.capabilities.mic,
-            status: presence.map { .init(rawValue: $0.status.rawValue)! }, statusText: presence?.statusText
+            status: presence.map { .init($0.status) }, statusText: presence?.statusText
         ))).ok.body.json }
         token.set(response.token)
         return response
@@ -116,11 +116,20 @@ public struct PresenceAnnouncement: Sendable {
 private func unwrap<T>(_ call: () async throws -> T) async throws -> T {
     do {
         return try await call()
-    } catch let error as ClientError {
-        if let service = error.underlyingError as? ServiceError { throw service }
-        throw ServiceError(status: nil, code: "bad_response", message: "unexpected response from the Juice server")
     } catch {
-        throw ServiceError(status: nil, code: "bad_response", message: "unexpected response from the Juice server")
+        if let service = (error as? ClientError)?.underlyingError as? ServiceError { throw service }
+        throw ServiceError(status: nil, message: "unexpected response from the Juice server")
+    }
+}
+
+extension Components.Schemas.PresenceStatus {
+    /// The API's form of a status (the same three cases).
+    init(_ status: PresenceStatus) {
+        switch status {
+        case .online: self = .online
+        case .away: self = .away
+        case .busy: self = .busy
+        }
     }
 }
 

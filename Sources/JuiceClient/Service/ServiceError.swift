@@ -2,15 +2,12 @@
 public struct ServiceError: Error, CustomStringConvertible, Sendable {
     /// The HTTP status, or nil when the server could not be reached.
     public let status: Int?
-    /// The server's stable error code, e.g. `invalid_credentials`.
-    public let code: String
     /// The server's one-line message.
     public let message: String
 
     /// Creates an error.
-    public init(status: Int?, code: String, message: String) {
+    public init(status: Int?, message: String) {
         self.status = status
-        self.code = code
         self.message = message
     }
 

@@ -53,7 +53,7 @@ public struct OnlineSession: Sendable {
             let bound = try await network.listen(host: options.listenHost, port: options.listenPort)
             endpoint = options.advertise ?? bound
         } catch {
-            throw ServiceError(status: nil, code: "listen", message: "cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
+            throw ServiceError(status: nil, message: "cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
         }
         let context = SessionContext(service: service, network: network, printer: printer)
         do {
@@ -121,7 +121,7 @@ public struct OnlineSession: Sendable {
 extension PeerNetwork.Buddy {
     /// An accepted buddy from the server's list (others have no key to dial with).
     public init?(_ entry: Components.Schemas.Buddy) {
-        guard entry.relation == .accepted, let key = entry.publicKey, key.data.count == 32, let name = try? Username(entry.username) else { return nil }
+        guard entry.relation == .accepted, let key = entry.publicKey, key.data.count == BoxKeyPair.publicKeyLength, let name = try? Username(entry.username) else { return nil }
         self.init(
             username: name, publicKey: Array(key.data), peerID: PeerID(rawValue: entry.peerId) ?? .offline,
             endpoint: entry.endpoint.flatMap { try? Endpoint($0) }

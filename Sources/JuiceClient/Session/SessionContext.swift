@@ -58,7 +58,7 @@ actor SessionContext {
             printer.emit(.info("\(name) removed"))
             try await refreshBuddies(print: false)
         case let .status(status, text):
-            let lease = try await service.renew(.init(status: .init(rawValue: status.rawValue), statusText: try StatusText.validate(text)))
+            let lease = try await service.renew(.init(status: .init(status), statusText: try StatusText.validate(text)))
             try await publish { $0.status = status; $0.statusText = text }
             printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
         case let .capabilities(camera, mic):

@@ -68,18 +68,13 @@ extension PeerEvent {
     var json: [String: JSONValue] {
         switch self {
         case let .online(name, peerID, endpoint, presence):
-            [
+            presence.json.merging([
                 "event": "online", "username": .string(name.value), "peerId": .int(peerID.rawValue),
                 "endpoint": endpoint.map(JSONValue.string) ?? .null,
-                "camera": .bool(presence.capabilities.camera), "mic": .bool(presence.capabilities.mic),
-                "status": .string(presence.status.rawValue), "statusText": .string(presence.statusText),
-            ]
+            ]) { _, event in event }
         case let .offline(name, reason): ["event": "offline", "username": .string(name.value), "reason": .string(reason)]
         case let .presence(name, presence):
-            [
-                "event": "status", "username": .string(name.value), "status": .string(presence.status.rawValue),
-                "statusText": .string(presence.statusText), "camera": .bool(presence.capabilities.camera), "mic": .bool(presence.capabilities.mic),
-            ]
+            presence.json.merging(["event": "status", "username": .string(name.value)]) { _, event in event }
         case let .message(from, id, text): ["event": "message", "from": .string(from.value), "id": .string(id.description), "text": .string(text)]
         case let .delivered(to, id): ["event": "delivered", "to": .string(to.value), "id": .string(id.description)]
         case let .keyChanged(name, number):
@@ -90,17 +85,29 @@ extension PeerEvent {
 
     var text: String {
         switch self {
-        case let .online(name, _, _, p):
-            "* \(name) is \(p.status.rawValue)\(p.statusText.isEmpty ? "" : " (\(p.statusText))") — camera \(p.capabilities.camera ? "on" : "off"), mic \(p.capabilities.mic ? "on" : "off")"
+        case let .online(name, _, _, presence), let .presence(name, presence): "* \(name) is \(presence.text)"
         case let .offline(name, reason): "* \(name) is offline (\(reason))"
-        case let .presence(name, p):
-            "* \(name) is \(p.status.rawValue)\(p.statusText.isEmpty ? "" : " (\(p.statusText))") — camera \(p.capabilities.camera ? "on" : "off"), mic \(p.capabilities.mic ? "on" : "off")"
         case let .message(from, _, text): "<\(from)> \(text)"
         case let .delivered(to, _): "-> \(to): delivered"
         case let .keyChanged(name, number):
             "! WARNING: \(name)'s key changed. Not connecting until you compare safety numbers (\(number)) and run /verify \(name) accept"
         case .error(let message): "! \(message)"
         }
+    }
+}
+
+extension PeerPresence {
+    /// Status, status text and flags, as the `online` and `status` events carry them.
+    fileprivate var json: [String: JSONValue] {
+        [
+            "status": .string(status.rawValue), "statusText": .string(statusText),
+            "camera": .bool(capabilities.camera), "mic": .bool(capabilities.mic),
+        ]
+    }
+
+    /// E.g. `away (lunch) — camera on, mic off`.
+    fileprivate var text: String {
+        "\(status.rawValue)\(statusText.isEmpty ? "" : " (\(statusText))") — camera \(capabilities.camera ? "on" : "off"), mic \(capabilities.mic ? "on" : "off")"
     }
 }
 

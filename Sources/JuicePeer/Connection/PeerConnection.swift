@@ -18,16 +18,6 @@ public struct PeerConnection: Sendable {
         case received(TransportMessage)
         /// Close the connection; `graceful` after a goodbye.
         case close(graceful: Bool, reason: String)
-
-        public static func == (a: Action, b: Action) -> Bool {
-            switch (a, b) {
-            case let (.send(x), .send(y)): x == y
-            case let (.received(x), .received(y)): x == y
-            case let (.close(g1, r1), .close(g2, r2)): g1 == g2 && r1 == r2
-            case let (.established(k1, p1, s1, t1), .established(k2, p2, s2, t2)): k1 == k2 && p1 == p2 && s1 == s2 && t1 == t2
-            default: false
-            }
-        }
     }
 
     /// Decides whether an opened M1 may proceed; returns the reason to drop it, or nil.

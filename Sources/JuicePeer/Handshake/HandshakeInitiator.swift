@@ -68,8 +68,6 @@ public struct HandshakeInitiator: Sendable {
                 throw HandshakeError.authenticationFailed
             }
             return Result(keys: try KeySchedule.sessionKeys(chainingKey: ck, h2: h2, m2: bytes), remotePresence: payload.presence)
-        } catch let error as HandshakeError {
-            throw error
         } catch {
             throw .authenticationFailed
         }

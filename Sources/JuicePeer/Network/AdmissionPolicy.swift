@@ -15,7 +15,7 @@ final class AdmissionPolicy: Sendable {
     }
 
     private let snapshot = Mutex(Snapshot())
-    private let bucket = Mutex((tokens: 40.0, refilled: ContinuousClock.now))
+    private let bucket = Mutex((tokens: AdmissionPolicy.burst, refilled: ContinuousClock.now))
     let replayGuard: ReplayGuard
 
     /// Handshakes per second allowed, and the burst.
@@ -39,7 +39,8 @@ final class AdmissionPolicy: Sendable {
     func allowHandshake() -> Bool {
         bucket.withLock { bucket in
             let now = ContinuousClock.now
-            let elapsed = Double((now - bucket.refilled).components.attoseconds) / 1e18 + Double((now - bucket.refilled).components.seconds)
+            let since = (now - bucket.refilled).components
+            let elapsed = Double(since.attoseconds) / 1e18 + Double(since.seconds)
             bucket.tokens = min(Self.burst, bucket.tokens + elapsed * Self.rate)
             bucket.refilled = now
             guard bucket.tokens >= 1 else { return false }

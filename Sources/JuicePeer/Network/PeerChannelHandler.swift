@@ -46,7 +46,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         lastHeard = .now()
         perform(pendingActions, context: context)
         pendingActions = []
-        let interval = TimeAmount.nanoseconds(keepalive.interval.nanoseconds)
+        let interval = TimeAmount(keepalive.interval)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             bound.value.tick()
@@ -116,7 +116,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         let silence = NIODeadline.now() - lastHeard
         if !connection.isEstablished {
             if silence > .seconds(10) { closeReason = "handshake timed out"; context.close(promise: nil) }
-        } else if silence.nanoseconds > keepalive.timeout.nanoseconds {
+        } else if silence > TimeAmount(keepalive.timeout) {
             closeReason = "keepalive timeout"
             context.close(promise: nil)
         } else {
@@ -164,8 +164,4 @@ extension PeerChannelHandler {
             return channel.eventLoop.makeFailedFuture(error)
         }
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -35,9 +35,8 @@ extension PeerNetwork {
     func handle(_ event: PeerChannelHandler.Event) {
         switch event {
         case let .opened(id, handler):
-            if links[id] == nil { links[id] = Link(handler: handler, buddy: nil, initiatedByMe: false, remotePeerID: nil) }
-            links[id]?.handler = handler
-            if shuttingDown { handler.eventLoop.execute { handler.value.closeNow() } }
+            links[id, default: Link(handler: nil, buddy: nil, initiatedByMe: false, remotePeerID: nil)].handler = handler
+            if shuttingDown { links[id]?.closeNow() }
         case let .established(id, remoteStatic, remotePeerID, presence, timestamp):
             established(id, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp)
         case let .received(id, message):

@@ -119,9 +119,12 @@ public actor PeerNetwork {
     /// Replaces the buddy list (after a refresh or a change) and dials new arrivals.
     public func update(buddies list: [Buddy]) {
         var next: [Username: Buddy] = [:]
-        for buddy in list {
+        // One write of the pin file for every first sight; a failed write leaves the new pins
+        // in memory, and their buddies are treated as matching, as before.
+        let (verdicts, _) = knownKeys.check(list.map { ($0.username, $0.publicKey) })
+        for (buddy, verdict) in zip(list, verdicts) {
             next[buddy.username] = buddy
-            switch (try? knownKeys.check(buddy.username, buddy.publicKey)) ?? .matches {
+            switch verdict {
             case .changed:
                 if !blocked.contains(buddy.username) {
                     blocked.insert(buddy.username)
@@ -183,9 +186,7 @@ public actor PeerNetwork {
         for id in active.values { links[id]?.send(.goodbye) }
         try? await Task.sleep(for: .milliseconds(50)) // let the goodbyes reach the wire
         try? await listener?.close()
-        for link in links.values {
-            if let handler = link.handler { handler.eventLoop.execute { handler.value.closeNow() } }
-        }
+        for link in links.values { link.closeNow() }
         sink.finish()
     }
 

@@ -23,7 +23,7 @@ public enum TransportMessage: Sendable, Equatable {
     public static let maxTextBytes = 64 * 1024
 
     var encoded: [UInt8] {
-        var w = ByteWriter()
+        var w = ByteWriter(capacity: encodedCapacity)
         switch self {
         case .hello(let p): w.u8(1); p.write(to: &w)
         case .presence(let p): w.u8(2); p.write(to: &w)
@@ -34,6 +34,16 @@ public enum TransportMessage: Sendable, Equatable {
         case .goodbye: w.u8(7)
         }
         return w.bytes
+    }
+
+    /// The encoded size where it is known up front (a chat text can be 64 KiB); a default otherwise.
+    private var encodedCapacity: Int {
+        switch self {
+        case .chat(_, let text): 1 + MessageID.length + text.utf8.count
+        case .delivered: 1 + MessageID.length
+        case .ping, .pong, .goodbye: 1
+        case .hello, .presence: 64
+        }
     }
 
     init(_ bytes: [UInt8]) throws(WireError) {
@@ -67,8 +77,10 @@ public struct MessageID: Sendable, Hashable, CustomStringConvertible {
 
     /// A fresh ID.
     public static func random() -> MessageID {
-        let n = counter.add(1, ordering: .relaxed).newValue
-        return MessageID(bytes: prefix + (0..<8).map { UInt8(truncatingIfNeeded: n >> (56 - 8 * $0)) })
+        var w = ByteWriter(capacity: length)
+        w.raw(prefix)
+        w.u64(counter.add(1, ordering: .relaxed).newValue) // big-endian
+        return MessageID(bytes: w.bytes)
     }
 
     init(bytes: [UInt8]) { self.bytes = bytes }

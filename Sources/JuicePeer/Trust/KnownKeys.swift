@@ -41,15 +41,31 @@ public final class KnownKeys: Sendable {
 
     /// Checks `key` for `username`, pinning it on first sight.
     public func check(_ username: Username, _ key: [UInt8]) throws -> Verdict {
-        let verdict: Verdict = pins.withLock { pins in
-            guard let pinned = pins[username.value] else {
-                pins[username.value] = key
-                return .pinnedNow
+        let (verdicts, saveError) = check([(username, key)])
+        if let saveError { throw saveError }
+        return verdicts[0]
+    }
+
+    /// Checks many keys in order, pinning first sights with a single write of the file. The
+    /// verdicts stand even if that write fails (the new pins then hold in memory only); its
+    /// error is returned beside them.
+    public func check(_ keys: [(Username, [UInt8])]) -> (verdicts: [Verdict], saveError: (any Error)?) {
+        let verdicts: [Verdict] = pins.withLock { pins in
+            keys.map { username, key in
+                guard let pinned = pins[username.value] else {
+                    pins[username.value] = key
+                    return .pinnedNow
+                }
+                return pinned == key ? .matches : .changed(pinned: pinned)
             }
-            return pinned == key ? .matches : .changed(pinned: pinned)
         }
-        if verdict == .pinnedNow { try save() }
-        return verdict
+        guard verdicts.contains(.pinnedNow) else { return (verdicts, nil) }
+        do {
+            try save()
+            return (verdicts, nil)
+        } catch {
+            return (verdicts, error)
+        }
     }
 
     /// Replaces the pin after the user accepted a changed key.

@@ -2,7 +2,7 @@ import JuiceCore
 import Sodium
 
 /// A number two buddies compare out of band to check that each has the other's real key.
-/// Both sides compute the same 60 digits:
+/// Both sides compute the same 30 digits, six groups of 5 separated by spaces:
 /// `BLAKE2b-30("juice/v1/safety" || name_a || 0x00 || key_a || name_b || 0x00 || key_b)` with the
 /// pairs sorted by username, each 5-byte group taken modulo 10^5 and shown as 5 digits.
 public enum SafetyNumber {
@@ -14,12 +14,6 @@ public enum SafetyNumber {
         return stride(from: 0, to: 30, by: 5).map { offset in
             let value = digest[offset..<offset + 5].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } % 100_000
             return String(value).leftPadded(5)
-        }.chunked(2).map { $0.joined(separator: " ") }.joined(separator: " ")
-    }
-}
-
-extension Array {
-    func chunked(_ size: Int) -> [[Element]] {
-        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+        }.joined(separator: " ")
     }
 }

@@ -31,10 +31,18 @@ struct ByteReader {
 
     var remaining: Int { bytes.count - offset }
 
-    mutating func u8() throws(WireError) -> UInt8 { try raw(1)[0] }
+    mutating func u8() throws(WireError) -> UInt8 {
+        guard remaining >= 1 else { throw .truncated }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
 
     mutating func u64() throws(WireError) -> UInt64 {
-        try raw(8).reduce(0) { $0 << 8 | UInt64($1) }
+        guard remaining >= 8 else { throw .truncated }
+        defer { offset += 8 }
+        var value: UInt64 = 0
+        for index in offset..<offset + 8 { value = value << 8 | UInt64(bytes[index]) }
+        return value
     }
 
     mutating func raw(_ count: Int) throws(WireError) -> [UInt8] {

@@ -70,14 +70,23 @@ struct APIErrorMapping {
 
     /// The response as status, headers and JSON body.
     var response: (HTTPResponse, HTTPBody) {
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json; charset=utf-8"
+        (HTTPResponse(status: status, headerFields: headerFields), HTTPBody(jsonBody))
+    }
+
+    /// Content type, and `Retry-After` when set.
+    var headerFields: HTTPFields {
+        var fields: HTTPFields = [.contentType: MediaType.json]
         if let retryAfter { fields[.retryAfter] = String(retryAfter) }
-        return (HTTPResponse(status: status, headerFields: fields), HTTPBody(jsonBody))
+        return fields
     }
 
     /// The JSON body.
     var jsonBody: [UInt8] {
-        (try? JSONEncoder().encode(["error": code, "message": message])).map(Array.init) ?? Array(#"{"error":"internal","message":"internal error"}"#.utf8)
+        var json = JSONWriter(capacity: 48 + code.utf8.count + message.utf8.count)
+        json.beginObject()
+        json.field("error"); json.string(code)
+        json.field("message"); json.string(message)
+        json.endObject()
+        return json.bytes
     }
 }

@@ -23,9 +23,7 @@ struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private static func response(_ mapped: APIErrorMapping) -> Response {
-        var response = Response(status: mapped.status, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
-        response.headers[.contentType] = "application/json; charset=utf-8"
-        return response
+        Response(status: mapped.status, headers: mapped.headerFields, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
     }
 
     private static func code(_ status: HTTPResponse.Status) -> String {

@@ -21,7 +21,6 @@ struct LoginRecord: Sendable {
 struct SessionPrincipal: Sendable {
     let accountID: Int64
     let username: Username
-    let online: Bool
     let tokenHash: [UInt8]
 }
 

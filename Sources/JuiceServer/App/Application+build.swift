@@ -45,7 +45,7 @@ func buildRouter(
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     try api.registerHandlers(on: router, configuration: .juice, middlewares: [
-        APIRequestMiddleware(metrics: metrics, logger: logger),
+        APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
     ])
     return router

@@ -92,7 +92,7 @@ public enum AccountSQL {
 
     /// The session behind a token. $1 token hash.
     public static let authenticate = PreparedStatement("authenticate", """
-        SELECT s.account_id, s.online, a.username
+        SELECT s.account_id, a.username
         FROM sessions s JOIN accounts a ON a.id = s.account_id
         WHERE s.token_hash = $1 AND s.expires_at > now()
         """)

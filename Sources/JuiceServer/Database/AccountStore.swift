@@ -29,7 +29,6 @@ struct AccountStore: Sendable {
             return SessionPrincipal(
                 accountID: try row.decode("account_id"),
                 username: try Username(try row.decode("username", as: String.self)),
-                online: try row.decode("online"),
                 tokenHash: tokenHash
             )
         }

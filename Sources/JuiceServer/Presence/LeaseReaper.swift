@@ -15,8 +15,8 @@ struct LeaseReaper: Service {
             while !Task.isCancelled {
                 do {
                     let reaped = try await store.reap()
-                    if reaped.leases > 0 {
-                        logger.info("expired presence leases set to 0", metadata: ["count": "\(reaped.leases)"])
+                    if reaped.leases > 0 || reaped.sessions > 0 {
+                        logger.info("expired leases set to 0 and dead sessions deleted", metadata: ["leases": "\(reaped.leases)", "sessions": "\(reaped.sessions)"])
                     }
                 } catch {
                     logger.warning("lease reaper failed; will retry", metadata: ["error": "\(error)"])
