@@ -40,6 +40,12 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CPwquality",
+            pkgConfig: "pwquality",
+            providers: [.apt(["libpwquality-dev"])]
+        ),
+
         // Thin, safe Swift wrappers over the C libraries.
         .target(
             name: "Sodium",
@@ -123,6 +129,7 @@ let package = Package(
         .target(
             name: "JuiceClient",
             dependencies: [
+                "CPwquality",
                 "JuiceAPI",
                 "JuiceCore",
                 "JuicePeer",
@@ -131,6 +138,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
@@ -183,7 +191,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [

@@ -6,15 +6,15 @@ import Testing
     @Test func twoUsersGoOnlineAndOfflineWithOneCallEach() async throws {
         try await JuiceProcesses.with { juice in
 
-            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
-            #expect(try await juice.juice(["register", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
-            let duplicate = try await juice.juice(["register", "BOB", "--password-stdin"], stdin: "x\n")
+            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            #expect(try await juice.juice(["register", "bob", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            let duplicate = try await juice.juice(["register", "BOB", "--password-stdin"], stdin: "\(testPassword)\n")
             #expect(duplicate.status != 0)
             #expect(duplicate.error.contains("taken"))
-            #expect(try await juice.juice(["buddy", "add", "alice", "--user", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
-            #expect(try await juice.juice(["buddy", "accept", "bob", "--user", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
+            #expect(try await juice.juice(["buddy", "add", "alice", "--user", "bob", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            #expect(try await juice.juice(["buddy", "accept", "bob", "--user", "alice", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
 
-            let alice = try juice.login("alice", password: "alice-pw", ["--camera", "--no-mic"])
+            let alice = try juice.login("alice", password: testPassword, ["--camera", "--no-mic"])
             let aliceReady = try #require(await alice.waitForEvent("ready"), "alice not ready: \(alice.errorOutput)")
             let alicePeer = try #require(aliceReady["peerId"] as? Int64)
             let aliceEndpoint = try #require(aliceReady["endpoint"] as? String)
@@ -22,7 +22,7 @@ import Testing
             #expect(bobAtLogin?["peerId"] as? Int == 0)
 
             let before = try await juice.requestCount()
-            let bob = try juice.login("bob", password: "bob-pw")
+            let bob = try juice.login("bob", password: testPassword)
             let bobReady = try #require(await bob.waitForEvent("ready"), "bob not ready: \(bob.errorOutput)")
             let bobPeer = try #require(bobReady["peerId"] as? Int64)
             let aliceSeen = try #require(await bob.waitForEvent("buddy") { $0["username"] as? String == "alice" })
@@ -59,7 +59,7 @@ import Testing
             let noPassword = try await juice.juice(["register", "carol", "--password-stdin"], stdin: "")
             #expect(noPassword.status == 1)
             #expect(noPassword.error.contains("no password"))
-            let unreachable = try await ManagedProcess.run(Binaries.juice, ["register", "carol", "--password-stdin", "--server", "http://127.0.0.1:1"], stdin: "pw\n")
+            let unreachable = try await ManagedProcess.run(Binaries.juice, ["register", "carol", "--password-stdin", "--server", "http://127.0.0.1:1"], stdin: "\(testPassword)\n")
             #expect(unreachable.status == 1)
             #expect(unreachable.error.split(separator: "\n").count == 1)
             #expect(!unreachable.error.contains("authKey"))
@@ -67,12 +67,13 @@ import Testing
     }
 
     @Test func passwordChangeKeepsTheIdentity() async throws {
+        let oldPassword = "Old-Orchard-Press-51", newPassword = "New-Grove-Blend-73"
         try await JuiceProcesses.with { juice in
-            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "old\n").status == 0)
+            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "\(oldPassword)\n").status == 0)
             let key = try await juice.psql("select encode(public_key, 'hex') from accounts where username = 'alice'")
-            #expect(try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "old\nnew\n").status == 0)
-            #expect(try await juice.juice(["buddy", "list", "--user", "alice", "--password-stdin"], stdin: "old\n").status == 1)
-            let login = try juice.login("alice", password: "new")
+            #expect(try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "\(oldPassword)\n\(newPassword)\n").status == 0)
+            #expect(try await juice.juice(["buddy", "list", "--user", "alice", "--password-stdin"], stdin: "\(oldPassword)\n").status == 1)
+            let login = try juice.login("alice", password: newPassword)
             #expect(await login.waitForEvent("ready") != nil, "login with the new password failed: \(login.errorOutput)")
             login.closeInput()
             #expect(await login.waitForExit() == 0)

@@ -93,6 +93,9 @@ struct JuiceProcesses {
     }
 }
 
+/// The test users' password: libpwquality accepts it (a new password must pass its checks).
+let testPassword = "Squeezed-Fresh-2026!"
+
 /// Parses one `--json` event line.
 func event(_ line: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
@@ -112,12 +115,12 @@ extension JuiceProcesses {
     /// Registers users (password = name + "-pw") and makes the given pairs buddies.
     func setUp(users: [String], buddies: [(String, String)]) async throws {
         for user in users {
-            let result = try await juice(["register", user, "--password-stdin"], stdin: "\(user)-pw\n")
+            let result = try await juice(["register", user, "--password-stdin"], stdin: "\(testPassword)\n")
             #expect(result.status == 0, "register \(user): \(result.error)")
         }
         for (a, b) in buddies {
-            #expect(try await juice(["buddy", "add", b, "--user", a, "--password-stdin"], stdin: "\(a)-pw\n").status == 0)
-            #expect(try await juice(["buddy", "accept", a, "--user", b, "--password-stdin"], stdin: "\(b)-pw\n").status == 0)
+            #expect(try await juice(["buddy", "add", b, "--user", a, "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            #expect(try await juice(["buddy", "accept", a, "--user", b, "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
         }
     }
 }

@@ -4,10 +4,10 @@ import NIOCore
 import NIOPosix
 
 extension PeerNetwork {
-    /// Dials a buddy unless a session exists, their key is blocked, or they look offline.
+    /// Dials a buddy unless a session exists, their key is blocked or shared, or they look offline.
     func dial(_ buddy: Buddy) {
         guard !shuttingDown, let identity, let endpoint = buddy.endpoint, buddy.peerID.isOnline, peerID.isOnline,
-              !blocked.contains(buddy.username), active[buddy.username] == nil,
+              !blocked.contains(buddy.username), !shared.contains(buddy.username), active[buddy.username] == nil,
               !links.values.contains(where: { $0.buddy == buddy.username && $0.initiatedByMe && !$0.established }) else { return }
         let handshake: HandshakeInitiator
         do {

@@ -45,6 +45,8 @@ struct APIErrorMapping {
             APIErrorMapping(status: .badRequest, code: "invalid_request", message: reason)
         case .usernameTaken:
             APIErrorMapping(status: .conflict, code: "username_taken", message: "that username is taken")
+        case .publicKeyTaken:
+            APIErrorMapping(status: .conflict, code: "public_key_taken", message: "another account already has that public key; make a new identity key")
         case .invalidCredentials:
             APIErrorMapping(status: .unauthorized, code: "invalid_credentials", message: "invalid username or password")
         case .throttled(let seconds):

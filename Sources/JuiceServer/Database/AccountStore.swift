@@ -13,7 +13,7 @@ struct AccountStore: Sendable {
                 try db.execute(AccountSQL.createAccount, [username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret])
             }
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw AccountError.usernameTaken
+            throw error.constraint == "accounts_public_key_key" ? AccountError.publicKeyTaken : AccountError.usernameTaken
         }
     }
 
