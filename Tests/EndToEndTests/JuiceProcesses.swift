@@ -11,6 +11,8 @@ struct JuiceProcesses {
     let database: TestDatabase
     let server: ManagedProcess
     let url: String
+    /// Where the test's clients keep their state (`JUICE_HOME`); removed by ``stop()``.
+    let clientHome: String
 
     /// The PG* variables that point psql and juiced at the test database.
     var databaseEnvironment: [String: String] { Self.environment(for: database) }
@@ -24,14 +26,15 @@ struct JuiceProcesses {
         return environment
     }
 
-    static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http") async throws -> JuiceProcesses {
+    static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", clientHome: String? = nil) async throws -> JuiceProcesses {
         let database = try await TestDatabase.create("e2e")
         let server = try ManagedProcess(Binaries.juiced, ["--port", "0", "--lease-seconds", String(leaseSeconds)] + extraArguments, environment: environment(for: database))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let range = server.errorOutput.range(of: #"listening on \#(scheme)://127\.0\.0\.1:\d+"#, options: .regularExpression) {
                 let address = server.errorOutput[range].replacingOccurrences(of: "listening on ", with: "")
-                return JuiceProcesses(database: database, server: server, url: address)
+                let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path
+                return JuiceProcesses(database: database, server: server, url: address, clientHome: clientHome ?? home)
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -41,8 +44,11 @@ struct JuiceProcesses {
     }
 
     /// Runs `body` with a fresh service, and always stops it afterwards.
-    static func with(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", _ body: (JuiceProcesses) async throws -> Void) async throws {
-        let juice = try await start(leaseSeconds: leaseSeconds, extraArguments: extraArguments, scheme: scheme)
+    static func with(
+        leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", clientHome: String? = nil,
+        _ body: (JuiceProcesses) async throws -> Void
+    ) async throws {
+        let juice = try await start(leaseSeconds: leaseSeconds, extraArguments: extraArguments, scheme: scheme, clientHome: clientHome)
         do {
             try await body(juice)
         } catch {
@@ -64,9 +70,6 @@ struct JuiceProcesses {
     func juice(_ arguments: [String], stdin: String = "") async throws -> (status: Int32, output: String, error: String) {
         try await ManagedProcess.run(Binaries.juice, arguments + ["--server", url], stdin: stdin, environment: ["JUICE_HOME": clientHome])
     }
-
-    /// Each test's clients keep their pins and replay state here.
-    var clientHome: String { FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path }
 
     /// Starts `juice login NAME --json` and sends the password; stdin stays open.
     func login(_ name: String, password: String, _ extra: [String] = []) throws -> ManagedProcess {
