@@ -27,7 +27,7 @@ public struct ServerAddress: Sendable {
             throw ServiceError(status: nil, message: "--server must be an http:// or https:// URL")
         }
         let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if scheme == "http", !allowPlainHTTP, !Self.isLoopback(host) {
+        if scheme == "http", !allowPlainHTTP, !Loopback.contains(host: host) {
             throw ServiceError(status: nil, message: "refusing plain http:// to \(host): the login would cross the network unencrypted; use https:// (or, only on a network you trust, --insecure-plain-http)")
         }
         if caFile != nil, scheme != "https" {
@@ -38,13 +38,6 @@ public struct ServerAddress: Sendable {
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         scope = "\(realm.name)@\(host.contains(":") ? "[\(host)]" : host):\(port)"
         httpClient = try Self.client(caFile: caFile)
-    }
-
-    /// 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may reach without the override.
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil && $0.allSatisfy(\.isASCII) }
     }
 
     /// One client per trust configuration, kept for the life of the process (a CLI's requests

@@ -50,7 +50,7 @@ struct APIErrorMapping {
         case .invalidCredentials:
             APIErrorMapping(status: .unauthorized, code: "invalid_credentials", message: "invalid username or password")
         case .throttled(let seconds):
-            APIErrorMapping(status: .tooManyRequests, code: "throttled", message: "too many failed logins; try again in \(seconds) s", retryAfter: seconds)
+            APIErrorMapping(status: .tooManyRequests, code: "throttled", message: "too many failed password checks; try again in \(seconds) s", retryAfter: seconds)
         case .unauthenticated:
             APIErrorMapping(status: .unauthorized, code: "unauthenticated", message: "missing, expired or replaced session token; log in again")
         case .notFound(let what):

@@ -40,9 +40,10 @@ func buildRouter(
     store: AccountStore,
     metrics: PrometheusCollectorRegistry,
     logger: Logger
-) throws -> Router<BasicRequestContext> {
-    let router = Router()
+) throws -> Router<JuiceRequestContext> {
+    let router = Router(context: JuiceRequestContext.self)
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+    router.middlewares.add(ClientSourceMiddleware())
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     try api.registerHandlers(on: router, configuration: .juice, middlewares: [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
