@@ -183,7 +183,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore", "JuicePeer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [
@@ -197,7 +197,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JuiceTestSupport", "Postgres"],
+            // The client libraries too, for a hostile buddy that sends what `juice` never would.
+            dependencies: ["JuiceTestSupport", "Postgres", "JuiceClient", "JuicePeer", "JuiceCore", "Sodium"],
             swiftSettings: swiftSettings
         ),
     ]

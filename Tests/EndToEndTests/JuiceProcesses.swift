@@ -68,9 +68,10 @@ struct JuiceProcesses {
     /// Each test's clients keep their pins and replay state here.
     var clientHome: String { FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path }
 
-    /// Starts `juice login NAME --json` and sends the password; stdin stays open.
-    func login(_ name: String, password: String, _ extra: [String] = []) throws -> ManagedProcess {
-        let process = try ManagedProcess(Binaries.juice, ["login", name, "--json", "--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
+    /// Starts `juice login NAME --json` (without `--json` when `json` is false, as people run it)
+    /// and sends the password; stdin stays open.
+    func login(_ name: String, password: String, _ extra: [String] = [], json: Bool = true) throws -> ManagedProcess {
+        let process = try ManagedProcess(Binaries.juice, ["login", name] + (json ? ["--json"] : []) + ["--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
         process.send(password)
         return process
     }

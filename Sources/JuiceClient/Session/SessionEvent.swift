@@ -38,8 +38,12 @@ public enum SessionEvent: Sendable {
         }
     }
 
-    /// The line for people.
-    var text: String {
+    /// The line for people. Whatever came from others is made harmless (``TerminalText``):
+    /// a message's line breaks become indented continuation lines, other control characters show
+    /// as escapes.
+    var text: String { TerminalText.visible(plainText) }
+
+    private var plainText: String {
         switch self {
         case let .ready(username, peerID, endpoint, lease):
             "* online as \(username), peer ID \(peerID), listening on \(endpoint) (lease \(lease) s)"
