@@ -13,11 +13,11 @@ import Testing
         line.unicodeScalars.contains { $0.properties.generalCategory == .control || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }
     }
 
-    @Test func aBuddysMessageCannotRetitleClearOrForgeLines() {
+    @Test func aBuddysMessageCannotRetitleClearOrForgeLines() throws {
         let hostile = "\u{1b}]0;pwned\u{07}\u{1b}[2J\u{1b}[H\ncarol: hi\r\n<carol> hi\rdave: hi\u{9b}31m\u{202e}olleh\u{2028}x"
         let text = SessionEvent.peer(.message(from: bob, id: .random(), text: hostile)).text
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.count == 3, "one line per line break in the message: \(lines)")
+        try #require(lines.count == 3, "one line per line break in the message: \(lines)")
         #expect(lines[0] == "<bob> ^[]0;pwned^G^[[2J^[[H")
         #expect(lines[1] == "    carol: hi")
         #expect(lines[2] == "    <carol> hi^Mdave: hi<U+009B>31m<U+202E>olleh<U+2028>x")
