@@ -26,6 +26,9 @@ import Testing
                         #expect(!line.hasPrefix(forged), "a forged line: \(line.debugDescription)")
                     }
                 }
+                // Her own status text with control characters is refused in the session, as HTTP refuses it.
+                alice.send("/status away \u{1b}]0;pwned\u{07}")
+                #expect(await alice.waitForLine { $0.hasPrefix("! ") && $0.contains("control characters") } != nil, "alice: \(alice.output)")
                 alice.closeInput()
                 #expect(await alice.waitForExit() == 0)
             }

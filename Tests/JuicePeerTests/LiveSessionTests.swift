@@ -45,4 +45,21 @@ import Testing
             #expect(!bob.reported.contains { if case .offline = $0 { true } else { false } }, "\(bob.reported)")
         }
     }
+
+    @Test func statusTextBuddiesWouldRefuseIsNeverPublished() async throws {
+        let alice = try RecordedNetwork("alice", peerID: 111), bob = try RecordedNetwork("bob", peerID: 222)
+        try await withLiveNetworks(alice, bob) { _, bobEndpoint in
+            await bob.network.goOnline(identity: bob.identity, peerID: bob.peerID, buddies: [alice.asBuddy()])
+            await alice.network.goOnline(identity: alice.identity, peerID: alice.peerID, buddies: [bob.asBuddy(at: bobEndpoint)])
+            try #require(await bob.waitFor { if case .online = $0 { true } else { false } } != nil, "\(bob.reported)")
+            let hostile = PeerPresence(capabilities: .none, status: .away, statusText: "\u{1b}]0;pwned\u{07}")
+            await #expect(throws: InvalidValue.self) { try await alice.network.publish(hostile) }
+            #expect(await alice.network.currentPresence == PeerPresence(capabilities: .none))
+            let lunch = PeerPresence(capabilities: .none, status: .away, statusText: "lunch")
+            try await alice.network.publish(lunch)
+            #expect(await bob.waitFor { $0 == .presence(alice.name, lunch) } != nil, "\(bob.reported)")
+            #expect(!bob.reported.contains { if case .presence(_, let p) = $0 { p.statusText.contains("pwned") } else { false } })
+            #expect(!bob.reported.contains { if case .offline = $0 { true } else { false } }, "the session survives: \(bob.reported)")
+        }
+    }
 }
