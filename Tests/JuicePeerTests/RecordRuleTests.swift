@@ -85,6 +85,13 @@ import Testing
         let hello = try HandshakeResponder.open(message1: sent(start)[0].body, localStatic: p.bob)
         let (m2, _) = try HandshakeResponder.respond(to: hello, localStatic: p.bob, presence: hostile)
         #expect(closed(initiator.receive(PeerFrame(.m2, m2))) == PeerConnection.handshakeFailed)
+        // In the initiator's hello, to the responder.
+        let i2 = try p.initiator()
+        var r2 = p.responder()
+        let m2b = try #require(sent(r2.receive(PeerFrame(.m1, i2.message1))).first)
+        let push = try SecretStream.Push(key: try i2.receive(message2: m2b.body).keys.initiatorToResponder)
+        let actions = r2.receive(PeerFrame(.streamStart, push.header + (try push.push(TransportMessage.hello(hostile).encoded))))
+        #expect(actions == [.close(graceful: false, reason: PeerConnection.handshakeFailed)])
     }
 
     @Test func aReceiptForAnIDThisConnectionNeverSentIsIgnored() throws {
