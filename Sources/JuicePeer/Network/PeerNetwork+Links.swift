@@ -92,16 +92,6 @@ extension PeerNetwork {
         }
     }
 
-    /// Which of two sessions with one buddy both sides keep (protocol.md 4.5): one with a new
-    /// peer ID (a re-login) wins; with the same peer ID, the one dialled by the smaller username;
-    /// if the same side dialled both, the one whose M1 has the later timestamp.
-    private func keeps(_ new: Link, over existing: Link, _ buddy: Username) -> Bool {
-        if new.remotePeerID != existing.remotePeerID { return true }
-        let (newDialler, existingDialler) = (initiator(of: new, buddy), initiator(of: existing, buddy))
-        if newDialler != existingDialler { return newDialler < existingDialler }
-        return new.timestamp > existing.timestamp
-    }
-
     /// Ends everything with a buddy who is no longer in the list: the live session with a
     /// goodbye, and any redial.
     func endSession(with name: Username) {
@@ -134,10 +124,6 @@ extension PeerNetwork {
         guard !shuttingDown else { return } // we are the one leaving
         emit(.offline(name, reason: reason))
         if !graceful { scheduleRetry(name) }
-    }
-
-    private func initiator(of link: Link, _ buddy: Username) -> Username {
-        link.initiatedByMe ? username : buddy
     }
 
     /// Redials a buddy whose connection was lost, with exponential backoff (0.5 s doubling to
