@@ -191,7 +191,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore", "JuicePeer", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [
@@ -205,7 +205,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JuiceTestSupport", "Postgres"],
+            // The client libraries too, for a hostile buddy that sends what `juice` never would.
+            dependencies: ["JuiceTestSupport", "Postgres", "JuiceClient", "JuicePeer", "JuiceCore", "Sodium"],
             swiftSettings: swiftSettings
         ),
     ]

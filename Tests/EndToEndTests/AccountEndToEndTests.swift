@@ -66,6 +66,29 @@ import Testing
         }
     }
 
+    /// Item 19: one error format for usage and runtime errors, and hints that fit a shell.
+    @Test func errorsHaveOneFormatAndHintsFitTheShell() async throws {
+        try await JuiceProcesses.with { juice in
+            let usage = try await juice.juice(["buddy", "add"])
+            #expect(usage.status == 64)
+            #expect(usage.error == "juice: error: Missing expected argument '<buddy>' (see: juice buddy add --help)\n", "\(usage.error)")
+            let badName = try await juice.juice(["register", "a"])
+            #expect(badName.error.hasPrefix("juice: error: NAME: "), "\(badName.error)")
+            #expect(badName.error.split(separator: "\n").count == 1)
+            let weak = try await juice.juice(["register", "carol", "--password-stdin"], stdin: "password1\n")
+            #expect(weak.status == 1)
+            #expect(weak.error.hasPrefix("juice: error: choose another password: "), "\(weak.error)")
+            #expect(!weak.error.contains("Usage"))
+            #expect(try await juice.psql("select count(*) from accounts") == ["0"]) // refused before any server call
+
+            try await juice.setUp(users: ["alice", "bob"], buddies: [])
+            #expect(try await juice.juice(["buddy", "add", "bob", "--user", "alice", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            let list = try await juice.juice(["buddy", "list", "--user", "bob", "--password-stdin"], stdin: "\(testPassword)\n")
+            #expect(list.output.contains("alice wants to be your buddy: juice buddy accept alice --user bob"), "\(list.output)")
+            #expect(!list.output.contains("/accept"))
+        }
+    }
+
     @Test func passwordChangeKeepsTheIdentity() async throws {
         let oldPassword = "Old-Orchard-Press-51", newPassword = "New-Grove-Blend-73"
         try await JuiceProcesses.with { juice in

@@ -71,9 +71,10 @@ struct JuiceProcesses {
         try await ManagedProcess.run(Binaries.juice, arguments + ["--server", url], stdin: stdin, environment: ["JUICE_HOME": clientHome])
     }
 
-    /// Starts `juice login NAME --json` and sends the password; stdin stays open.
-    func login(_ name: String, password: String, _ extra: [String] = []) throws -> ManagedProcess {
-        let process = try ManagedProcess(Binaries.juice, ["login", name, "--json", "--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
+    /// Starts `juice login NAME --json` (without `--json` when `json` is false, as people run it)
+    /// and sends the password; stdin stays open.
+    func login(_ name: String, password: String, _ extra: [String] = [], json: Bool = true) throws -> ManagedProcess {
+        let process = try ManagedProcess(Binaries.juice, ["login", name] + (json ? ["--json"] : []) + ["--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
         process.send(password)
         return process
     }
@@ -115,7 +116,7 @@ extension ManagedProcess {
 }
 
 extension JuiceProcesses {
-    /// Registers users (password = name + "-pw") and makes the given pairs buddies.
+    /// Registers users (password ``testPassword``) and makes the given pairs buddies.
     func setUp(users: [String], buddies: [(String, String)]) async throws {
         for user in users {
             let result = try await juice(["register", user, "--password-stdin"], stdin: "\(testPassword)\n")

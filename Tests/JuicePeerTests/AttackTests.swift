@@ -19,7 +19,7 @@ import Testing
         let m1 = sent(start)[0]
         let m2 = sent(responder.receive(m1))[0]
         let confirmActions = responder.receive(sent(initiator.receive(m2))[0])
-        guard case let .established(key, _, _, timestamp?)? = confirmActions.first(where: { if case .established = $0 { true } else { false } }) else {
+        guard case let .established(key, _, _, timestamp)? = confirmActions.first(where: { if case .established = $0 { true } else { false } }) else {
             Issue.record("no session"); return
         }
         guard1.record(key: key, timestamp: timestamp)

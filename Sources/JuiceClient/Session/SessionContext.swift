@@ -82,7 +82,7 @@ actor SessionContext {
     private func publish(_ change: (inout PeerPresence) -> Void) async throws {
         var next = await network.currentPresence
         change(&next)
-        await network.publish(next)
+        try await network.publish(next)
     }
 
     private func refreshBuddies(print: Bool) async throws {

@@ -41,8 +41,12 @@ public enum SessionEvent: Sendable {
         }
     }
 
-    /// The line for people, with hints that fit where they are (`hints`).
-    func text(_ hints: Hints) -> String {
+    /// The line for people, with hints that fit where they are (`hints`). Whatever came from
+    /// others is made harmless (``TerminalText``): a message's line breaks become indented
+    /// continuation lines, other control characters show as escapes.
+    func text(_ hints: Hints) -> String { TerminalText.visible(plainText(hints)) }
+
+    private func plainText(_ hints: Hints) -> String {
         switch self {
         case let .ready(username, peerID, endpoint, lease):
             "* online as \(username), peer ID \(peerID), listening on \(endpoint) (lease \(lease) s)"

@@ -25,12 +25,17 @@ public actor PeerNetwork {
         }
     }
 
+    /// One connection, from the socket opening to its close.
     struct Link {
         var handler: NIOLoopBound<PeerChannelHandler>?
         var buddy: Username?
         let initiatedByMe: Bool
         var remotePeerID: PeerID?
         var established = false
+        /// M1's timestamp, once established: the tie-break between two sessions one side dialled.
+        var timestamp: UInt64 = 0
+        /// The buddy's presence as last reported on this link.
+        var presence: PeerPresence?
 
         func send(_ message: TransportMessage) {
             guard let handler else { return }
@@ -121,7 +126,9 @@ public actor PeerNetwork {
 
     /// Replaces the buddy list (after a refresh or a change) and dials new arrivals. Buddies
     /// whose key changed since it was pinned, or whose key the server also states for someone
-    /// else, are neither dialled nor admitted.
+    /// else, are neither dialled nor admitted. A buddy no longer in the list is no longer
+    /// admitted, and a live session with them ends at once: a goodbye, then the close (reported
+    /// as `offline`, reason "removed").
     public func update(buddies list: [Buddy]) {
         var next: [Username: Buddy] = [:]
         // One write of the pin file for every first sight; a failed write leaves the new pins
@@ -143,6 +150,7 @@ public actor PeerNetwork {
         }
         buddies = next
         refreshPolicy()
+        for name in Set(active.keys).union(retries.keys) where next[name] == nil { endSession(with: name) }
         for buddy in list where buddy.peerID.isOnline { dial(buddy) }
     }
 
@@ -164,8 +172,10 @@ public actor PeerNetwork {
     /// Our flags and status as buddies see them.
     public var currentPresence: PeerPresence { presence }
 
-    /// Pushes new flags or status to every buddy session.
-    public func publish(_ presence: PeerPresence) {
+    /// Pushes new flags or status to every buddy session. Status text that buddies would refuse
+    /// (``StatusText``: too long, or control characters) is refused here.
+    public func publish(_ presence: PeerPresence) throws(InvalidValue) {
+        _ = try StatusText.validate(presence.statusText)
         self.presence = presence
         refreshPolicy()
         for id in active.values { links[id]?.send(.presence(presence)) }
