@@ -195,6 +195,7 @@ let package = Package(
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [
+                "JuiceCore",
                 "JuiceServer",
                 "JuiceTestSupport",
                 "Postgres",
