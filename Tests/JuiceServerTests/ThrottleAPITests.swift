@@ -55,7 +55,7 @@ import Testing
 
     /// Past the per-name ceiling, only addresses the user logged in from before may try.
     @Test func theCeilingSparesTheOwnersKnownAddresses() async throws {
-        try await withService { api, _, _ in
+        try await withService { api, db, _ in
             let alice = TestUser("alice")
             try await api.register(alice)
             #expect(try await api.login(alice, from: "127.0.0.4") == 200) // alice's usual address
@@ -64,6 +64,11 @@ import Testing
             }
             #expect(try await api.login(alice, from: "127.0.0.3") == 429) // new address, ceiling of 10 reached
             #expect(try await api.login(alice, from: "127.0.0.4") == 200)
+            // A known address in use is kept fresh (the reaper forgets those unused for 90 days).
+            _ = try db.sql("UPDATE known_sources SET last_success_at = now() - interval '2 days'")
+            #expect(try await api.login(alice, from: "127.0.0.4") == 200)
+            let fresh = try db.sql("SELECT count(*) AS n FROM known_sources WHERE last_success_at > now() - interval '1 minute'").first
+            #expect(try fresh?.decode("n", as: Int.self) == 1)
         }
     }
 

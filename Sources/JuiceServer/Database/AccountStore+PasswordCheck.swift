@@ -9,7 +9,7 @@ struct CheckOutcome: Sendable {
     let source: ClientSource
     /// Forget this username's failures from this source.
     let clearFailures: Bool
-    /// Remember this source as one the user logs in from.
+    /// Remember (or refresh) this source as one the user logs in from.
     let rememberSource: Bool
 }
 
@@ -33,7 +33,7 @@ extension AccountStore {
                 try db.execute(AccountSQL.authUnlock, [username.value]) // after the count is committed
                 throw AccountError.invalidCredentials
             }
-            let outcome = CheckOutcome(username: username, source: source, clearFailures: record.pair.failures > 0, rememberSource: !record.knownSource)
+            let outcome = CheckOutcome(username: username, source: source, clearFailures: record.pair.failures > 0, rememberSource: !record.sourceSeenToday)
             return try success(account, outcome)
         } catch let error as AccountError {
             throw error
@@ -57,6 +57,9 @@ extension AccountStore {
         func window(_ name: String) throws -> AuthRecord.Window {
             AuthRecord.Window(failures: try row.decode("\(name)_failures"), remaining: try row.decode("\(name)_remaining", as: Int?.self))
         }
-        return AuthRecord(account: account, pair: try window("pair"), name: try window("name"), source: try window("source"), knownSource: try row.decode("known_source"))
+        return AuthRecord(
+            account: account, pair: try window("pair"), name: try window("name"), source: try window("source"),
+            knownSource: try row.decode("known_source"), sourceSeenToday: try row.decode("source_seen_today")
+        )
     }
 }
