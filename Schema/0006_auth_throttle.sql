@@ -39,6 +39,12 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+    -- The counts must be read after the lock: only READ COMMITTED gives each query its own snapshot.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'the password throttle needs READ COMMITTED, not %', current_setting('transaction_isolation');
+    END IF;
+    -- A lock held too long (a stuck connection) fails this check instead of queueing forever.
+    PERFORM set_config('lock_timeout', '5s', true);
     PERFORM pg_advisory_lock(auth_lock_key(p_username));
     RETURN QUERY
     WITH counts AS (

@@ -13,17 +13,17 @@ import Testing
 
     @Test func eachLimitRefusesWithTheTimeItsWindowHasLeft() {
         let throttle = AuthThrottle()
-        #expect(throttle.refusal(record(pair: 4, name: 9, source: 99)) == nil)
-        #expect(throttle.refusal(record(pair: 5)) == 100)
-        #expect(throttle.refusal(record(name: 10)) == 200)
+        #expect(throttle.refusal(record(pair: 2, name: 4, source: 99)) == nil)
+        #expect(throttle.refusal(record(pair: 3)) == 100)
+        #expect(throttle.refusal(record(name: 5)) == 200)
         #expect(throttle.refusal(record(source: 100)) == 300)
-        #expect(throttle.refusal(record(pair: 5, name: 10, source: 100)) == 300) // the longest wait
+        #expect(throttle.refusal(record(pair: 3, name: 5, source: 100)) == 300) // the longest wait
     }
 
     @Test func theUsersKnownAddressesAreSparedOnlyTheCeiling() {
         let throttle = AuthThrottle()
         #expect(throttle.refusal(record(name: 50, known: true)) == nil)
-        #expect(throttle.refusal(record(pair: 5, name: 50, known: true)) == 100)
+        #expect(throttle.refusal(record(pair: 3, name: 50, known: true)) == 100)
     }
 
     @Test func sourcesAreAddressesOrIPv6Prefixes() throws {

@@ -135,9 +135,13 @@ public actor PeerNetwork {
         // in memory, and their buddies are treated as matching, as before.
         let (verdicts, _) = knownKeys.check(list.map { ($0.username, $0.publicKey) })
         shared = Set(SharedKeys.find(in: list.map { ($0.username, $0.publicKey) }, own: identity?.publicKey ?? []))
-        if !shared.isEmpty { emit(.error(SharedKeys.warning(shared.sorted()))) }
+        var sharedWithPins: [String] = []
         for (buddy, verdict) in zip(list, verdicts) {
             next[buddy.username] = buddy
+            if case .pinnedForAnother(let other) = verdict {
+                shared.insert(buddy.username)
+                sharedWithPins += [buddy.username.value, other]
+            }
             switch verdict {
             case .changed:
                 if !blocked.contains(buddy.username) {
@@ -146,8 +150,11 @@ public actor PeerNetwork {
                 }
             case .pinnedNow, .matches:
                 blocked.remove(buddy.username)
+            case .pinnedForAnother:
+                break
             }
         }
+        if !shared.isEmpty { emit(.error(SharedKeys.warning(Set(shared.map(\.value) + sharedWithPins).sorted()))) }
         buddies = next
         refreshPolicy()
         for name in Set(active.keys).union(retries.keys) where next[name] == nil { endSession(with: name) }
@@ -157,7 +164,7 @@ public actor PeerNetwork {
     /// Sends a chat message; throws a one-line reason when it cannot go now.
     public func send(text: String, to name: Username) throws -> MessageID {
         guard buddies[name] != nil else { throw InvalidValue("\(name) is not your buddy") }
-        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name])) }
+        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name.value])) }
         guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept") }
         guard let id = active[name], let link = links[id] else { throw InvalidValue("\(name) is offline") }
         guard !text.isEmpty else { throw InvalidValue("the message is empty") }
@@ -199,7 +206,7 @@ public actor PeerNetwork {
 
     private func trusted(_ name: Username) throws -> (Buddy, BuddyTrust) {
         guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
-        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name])) }
+        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name.value])) }
         guard let trust else { throw InvalidValue("not online yet") }
         return (buddy, trust)
     }

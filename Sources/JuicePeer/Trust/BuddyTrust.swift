@@ -41,6 +41,8 @@ public struct BuddyTrust: Sendable {
             return Report(buddy: buddy, safetyNumber: try safetyNumber(buddy, serverKey), candidateSafetyNumber: nil)
         case .changed(let pinned):
             return Report(buddy: buddy, safetyNumber: try safetyNumber(buddy, pinned), candidateSafetyNumber: try safetyNumber(buddy, serverKey))
+        case .pinnedForAnother(let other):
+            throw InvalidValue(SharedKeys.warning([buddy.value, other]))
         }
     }
 

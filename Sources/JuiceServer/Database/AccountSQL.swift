@@ -3,8 +3,10 @@ import Postgres
 /// Every statement the service runs, prepared once per connection. Kept in one place so that the
 /// benchmarks can replay exactly the SQL that a login runs.
 public enum AccountSQL {
-    /// Creates an account unless its source already registered $7 accounts in the current window of
-    /// $8 seconds (every attempt counts). Returns `allowed` and, when one was made, `account_id`.
+    /// Creates an account unless its source already registered $7 times in the current window of
+    /// $8 seconds. Every attempt counts, also one refused for a taken name or key, so probing
+    /// which names exist costs the same budget. Returns `allowed`, `remaining` (seconds of the
+    /// window), `account_id` (NULL when none was made) and `username_taken`.
     /// $1 username, $2 verifier, $3 verifier salt, $4 public key, $5 sealed secret, $6 source, $7 limit, $8 window seconds.
     public static let createAccount = PreparedStatement("create_account", """
         WITH counted AS (
@@ -15,11 +17,15 @@ public enum AccountSQL {
             RETURNING registrations, ceil(extract(epoch FROM window_started_at + make_interval(secs => $8) - now()))::int AS remaining
         ), account AS (
             INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret)
-            SELECT $1, $2, $3, $4, $5 FROM counted WHERE registrations <= $7 RETURNING id
+            SELECT $1, $2, $3, $4, $5 FROM counted WHERE registrations <= $7
+            ON CONFLICT DO NOTHING
+            RETURNING id
         ), presence AS (
             INSERT INTO presence_state (account_id) SELECT id FROM account RETURNING account_id
         )
-        SELECT registrations <= $7 AS allowed, remaining, (SELECT account_id FROM presence) AS account_id FROM counted
+        SELECT registrations <= $7 AS allowed, remaining, (SELECT account_id FROM presence) AS account_id,
+               EXISTS (SELECT 1 FROM accounts WHERE username = $1) AS username_taken
+        FROM counted
         """)
 
     /// The start of every check of a password-derived key: takes the username's advisory lock and

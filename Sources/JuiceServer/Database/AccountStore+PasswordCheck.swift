@@ -22,8 +22,8 @@ extension AccountStore {
         _ db: PostgresConnection, username: Username, source: ClientSource, authKey: SecretBytes, throttle: AuthThrottle,
         success: (AuthRecord.Account, CheckOutcome) throws -> T
     ) throws -> T {
-        let record = try authRecord(db, username: username, source: source, windowSeconds: throttle.windowSeconds)
         do {
+            let record = try authRecord(db, username: username, source: source, windowSeconds: throttle.windowSeconds)
             if let retryAfter = throttle.refusal(record) {
                 try db.execute(AccountSQL.authUnlock, [username.value])
                 throw AccountError.throttled(retryAfterSeconds: retryAfter)
@@ -38,6 +38,7 @@ extension AccountStore {
         } catch let error as AccountError {
             throw error
         } catch {
+            // Whatever failed, this connection must not keep the username's lock.
             _ = try? db.execute(AccountSQL.unlockAll)
             throw error
         }

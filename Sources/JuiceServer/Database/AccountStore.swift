@@ -8,21 +8,20 @@ import Sodium
 struct AccountStore: Sendable {
     let pool: PostgresPool
 
-    /// Creates an account, unless `source` already registered `limit` accounts this hour.
+    /// Creates an account, unless `source` already tried `limit` registrations this hour.
     func createAccount(username: Username, verifier: AuthVerifier, identity: SealedIdentity, source: ClientSource, limit: Int) async throws {
-        let row: PostgresRow?
-        do {
-            row = try await pool.withConnection { db in
-                try db.execute(AccountSQL.createAccount, [
-                    username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret, source.description, limit, 3600,
-                ]).first
-            }
-        } catch let error as PostgresError where error.isUniqueViolation {
-            throw error.constraint == "accounts_public_key_key" ? AccountError.publicKeyTaken : AccountError.usernameTaken
+        let row = try await pool.withConnection { db in
+            try db.execute(AccountSQL.createAccount, [
+                username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret, source.description, limit, 3600,
+            ]).first
         }
         guard let row, try row.decode("allowed", as: Bool.self) else {
             let wait = max(1, try row?.decode("remaining", as: Int.self) ?? 3600)
             throw AccountError.limitReached("too many accounts registered from your address; try again in \(wait) s", retryAfterSeconds: wait)
+        }
+        guard try row.decode("account_id", as: Int64?.self) != nil else {
+            // Nothing inserted, so a unique constraint stood in the way: the name, else the key.
+            throw try row.decode("username_taken", as: Bool.self) ? AccountError.usernameTaken : AccountError.publicKeyTaken
         }
     }
 
