@@ -45,8 +45,10 @@ import Testing
         let warned = events.withLock { $0 }.contains { if case .keyChanged(bob, _) = $0 { true } else { false } }
         #expect(warned)
         await #expect(throws: InvalidValue.self) { try await network.send(text: "hi", to: bob) }
+        let candidate = try #require(try await network.verify(bob).candidateSafetyNumber)
+        await #expect(throws: InvalidValue.self) { try await network.acceptKey(bob, compared: "00000 00000 00000 00000 00000 00000") }
         #expect(try await network.verify(bob).changed)
-        try await network.acceptKey(bob)
+        try await network.acceptKey(bob, compared: candidate)
         #expect(try await network.verify(bob).changed == false)
         await network.shutdown()
     }
@@ -65,7 +67,9 @@ import Testing
         let changed = try trust.verify(bob, serverKey: substituted)
         #expect(changed.safetyNumber == first.safetyNumber)
         #expect(changed.candidateSafetyNumber == (try SafetyNumber.compute((alice, identity.publicKey), (bob, substituted))))
-        let accepted = try trust.verify(bob, serverKey: substituted, accept: true)
+        // Acceptance names the number compared: a key that gives another number is not pinned.
+        #expect(throws: InvalidValue.self) { try trust.verify(bob, serverKey: try BoxKeyPair.generate().publicKey, accept: changed.candidateSafetyNumber) }
+        let accepted = try trust.verify(bob, serverKey: substituted, accept: changed.candidateSafetyNumber)
         #expect(accepted.safetyNumber == changed.candidateSafetyNumber)
         #expect(!accepted.changed)
     }

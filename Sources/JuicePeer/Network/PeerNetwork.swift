@@ -158,6 +158,7 @@ public actor PeerNetwork {
         buddies = next
         refreshPolicy()
         for name in Set(active.keys).union(retries.keys) where next[name] == nil { endSession(with: name) }
+        for name in Set(active.keys).union(retries.keys) where distrusts(name) { endSession(with: name, reason: "key no longer trusted") }
         for buddy in list where buddy.peerID.isOnline { dial(buddy) }
     }
 
@@ -165,7 +166,7 @@ public actor PeerNetwork {
     public func send(text: String, to name: Username) throws -> MessageID {
         guard buddies[name] != nil else { throw InvalidValue("\(name) is not your buddy") }
         guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name.value])) }
-        guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept") }
+        guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER") }
         guard let id = active[name], let link = links[id] else { throw InvalidValue("\(name) is offline") }
         guard !text.isEmpty else { throw InvalidValue("the message is empty") }
         guard text.utf8.count <= TransportMessage.maxTextBytes else {
@@ -194,10 +195,11 @@ public actor PeerNetwork {
         return try trust.verify(name, serverKey: buddy.publicKey)
     }
 
-    /// Accepts a buddy's changed key: re-pins it and dials them if they are online.
-    public func acceptKey(_ name: Username) throws -> BuddyTrust.Report {
+    /// Accepts a buddy's changed key if it gives the safety number the user compared: re-pins it
+    /// and dials them if they are online.
+    public func acceptKey(_ name: Username, compared: String) throws -> BuddyTrust.Report {
         let (buddy, trust) = try trusted(name)
-        let report = try trust.verify(name, serverKey: buddy.publicKey, accept: true)
+        let report = try trust.verify(name, serverKey: buddy.publicKey, accept: compared)
         blocked.remove(name)
         refreshPolicy()
         if buddy.peerID.isOnline { dial(buddy) }
@@ -225,7 +227,7 @@ public actor PeerNetwork {
 
     func refreshPolicy() {
         var keys: [[UInt8]: Username] = [:]
-        for buddy in buddies.values where !blocked.contains(buddy.username) && !shared.contains(buddy.username) { keys[buddy.publicKey] = buddy.username }
+        for buddy in buddies.values where !distrusts(buddy.username) { keys[buddy.publicKey] = buddy.username }
         policy.update(identity: identity, peerID: peerID, buddies: keys, presence: presence)
     }
 }
