@@ -34,11 +34,7 @@ struct APIRequestMiddleware: ServerMiddleware {
                     try await next(request, body, metadata)
                 }
             } catch {
-                let mapped = APIErrorMapping.of(error)
-                if mapped.status.code >= 500 {
-                    logger.error("request failed", metadata: ["operation": "\(operationID)", "error": "\(String(describing: (error as? ServerError)?.underlyingError ?? error))"])
-                }
-                result = mapped.response
+                result = APIErrorMapping.of(error, operation: operationID, logger: logger).response
             }
         }
         metrics.record(operation: operationID, status: result.0.status.code, duration: ContinuousClock.now - start)
