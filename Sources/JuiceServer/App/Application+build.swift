@@ -46,6 +46,7 @@ func buildRouter(
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     try api.registerHandlers(on: router, configuration: .juice, middlewares: [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
+        StrictRequestBody(maxBodyBytes: configuration.maxBodyBytes),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
     ])
     return router
