@@ -34,7 +34,8 @@ import Testing
     }
 
     @Test func connectionsPastTheCapAreClosedAtOnceAndNormalClientsAreServedOnceSlowOnesAreGone() async throws {
-        try await withService({ $0.connections.maxConnections = 4; $0.connections.headerTimeout = .seconds(2) }) { api, _, _ in
+        let logs = RecordedLogs()
+        try await withService(logger: logs.logger, { $0.connections.maxConnections = 4; $0.connections.headerTimeout = .seconds(2) }) { api, _, _ in
             // The test client holds one connection; three slow clients take the other three places.
             #expect(try await api.request(.get, "/healthz").status == .ok)
             var slow: [RawConnection] = []
@@ -50,6 +51,7 @@ import Testing
             let refusedAfter = await surplus.waitForClose(within: .seconds(1))
             #expect(refusedAfter != nil, "a connection past the cap stayed open")
             #expect(surplus.text.isEmpty, "a connection past the cap was served: \(surplus.text.prefix(40))")
+            #expect(logs.atLeast(.warning).contains { $0.text.contains("too many open") })
 
             for connection in slow {
                 let closed = await connection.waitForClose(within: .seconds(4))

@@ -72,7 +72,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         started = true
         admitted = connections.admit()
         guard admitted else {
-            logger.warning("connection refused: too many open", metadata: ["limit": "\(connections.limit)"])
+            // The first refusal and every 1000th after it: a flood of them must not flood the log.
+            let refused = connections.refuse()
+            if refused % 1000 == 1 {
+                logger.warning("connections closed at once: too many open", metadata: ["limit": "\(connections.limit)", "closed": "\(refused)"])
+            }
             context.close(promise: nil)
             return
         }

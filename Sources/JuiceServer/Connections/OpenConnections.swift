@@ -3,6 +3,7 @@ import Synchronization
 /// The number of open HTTP connections, shared by every connection's ``ConnectionGuard``.
 public final class OpenConnections: Sendable {
     private let count = Atomic<Int>(0)
+    private let refusals = Atomic<Int>(0)
     /// The most that may be open at once.
     public let limit: Int
 
@@ -18,6 +19,9 @@ public final class OpenConnections: Sendable {
         }
         return true
     }
+
+    /// Counts a connection that ``admit()`` refused; returns how many have been refused so far.
+    func refuse() -> Int { refusals.add(1, ordering: .relaxed).newValue }
 
     /// Forgets a connection that ``admit()`` counted.
     func release() { count.subtract(1, ordering: .relaxed) }
