@@ -15,8 +15,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await blocking { try cluster.start() }
         let names = (0..<6).map { "race\($0)" }
-        let admin = try PostgresConnection(server)
-        for name in names { try admin.executeScript("CREATE DATABASE \(name)") }
+        try await blocking {
+            let admin = try PostgresConnection(server)
+            for name in names { try admin.executeScript("CREATE DATABASE \(name)") }
+        }
         let failures = await withTaskGroup(of: String?.self) { group in
             for name in names {
                 group.addTask {

@@ -10,26 +10,26 @@ import Testing
 
     @Test func slowHeadersSlowBodiesAndIdleConnectionsAreClosedWithinTheirTimeouts() async throws {
         try await withService({ $0.connections.headerTimeout = .seconds(1); $0.connections.bodyTimeout = .milliseconds(1500); $0.connections.idleTimeout = .seconds(2) }) { api, _, _ in
-            async let silent = closedAfter(port: api.port) { _ in }
-            async let slowloris = closedAfter(port: api.port) { connection in
+            async let silent = timeline(port: api.port) { _ in }
+            async let slowloris = timeline(port: api.port) { connection in
                 // A header that never ends, one byte every 200 ms: the header deadline still runs from the first byte.
                 for byte in (Self.get + "X-Slow: " + String(repeating: "a", count: 40)).map(String.init) {
                     guard (try? await connection.send(byte)) != nil else { return }
                     try? await Task.sleep(for: .milliseconds(200))
                 }
             }
-            async let slowBody = closedAfter(port: api.port) { connection in
+            async let slowBody = timeline(port: api.port) { connection in
                 try? await connection.send("POST /v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"user")
             }
-            async let keptAlive = closedAfter(port: api.port) { connection in
+            async let keptAlive = timeline(port: api.port) { connection in
                 try? await connection.send(Self.get + "\r\n")
-                for _ in 0..<50 where !connection.text.contains("ok\n") { try? await Task.sleep(for: .milliseconds(20)) }
+                for _ in 0..<100 where !connection.text.contains("ok\n") { try? await Task.sleep(for: .milliseconds(20)) }
             }
             let (idle, header, body, afterResponse) = await (silent, slowloris, slowBody, keptAlive)
-            expect(idle, within: .seconds(2), "a silent connection (idle timeout)")
-            expect(header, within: .seconds(1), "a slowloris header (header timeout)")
-            expect(body, within: .milliseconds(1500), "a stalled body (body timeout)")
-            expect(afterResponse, within: .seconds(2), "a kept-alive connection after its response (idle timeout)")
+            expect(idle, from: \.opened, within: .seconds(2), "a silent connection (idle timeout)")
+            expect(header, from: \.firstSent, within: .seconds(1), "a slowloris header (header timeout)")
+            expect(body, from: \.firstSent, within: .milliseconds(1500), "a stalled body (body timeout)")
+            expect(afterResponse, from: \.lastReceived, within: .seconds(2), "a kept-alive connection after its response (idle timeout)")
         }
     }
 
@@ -67,19 +67,23 @@ import Testing
         }
     }
 
-    /// Opens a connection, runs `behave` on it, and returns how long after opening the server closed it (nil: not within 6 s).
-    private func closedAfter(port: Int, _ behave: @escaping @Sendable (RawConnection) async -> Void) async -> Duration? {
+    /// Opens a connection, runs `behave` on it, waits at most 6 s for the server to close it, and returns what happened when.
+    private func timeline(port: Int, _ behave: @escaping @Sendable (RawConnection) async -> Void) async -> RawConnection.Timeline? {
         guard let connection = try? await RawConnection(port: port) else { return nil }
-        let start = ContinuousClock.now
         async let behaviour: Void = behave(connection)
         let closed = await connection.waitForClose(within: .seconds(6))
         await behaviour
-        return closed.map { _ in ContinuousClock.now - start }
+        return closed == nil ? nil : connection.timeline
     }
 
-    /// The server closed it no earlier than most of `timeout` and no later than `timeout` plus 1.5 s of scheduling slack.
-    private func expect(_ closedAfter: Duration?, within timeout: Duration, _ what: String) {
-        guard let closedAfter else { Issue.record("\(what) was never closed"); return }
+    /// The server closed it no earlier than most of `timeout` after `start` and no later than
+    /// `timeout` plus 1.5 s of scheduling slack.
+    private func expect(_ timeline: RawConnection.Timeline?, from start: KeyPath<RawConnection.Timeline, ContinuousClock.Instant?>, within timeout: Duration, _ what: String) {
+        guard let timeline, let closed = timeline.closed, let started = timeline[keyPath: start] else {
+            Issue.record("\(what) was never closed")
+            return
+        }
+        let closedAfter = closed - started
         #expect(closedAfter >= timeout * 0.8 && closedAfter <= timeout + .milliseconds(1500), "\(what) closed after \(closedAfter)")
     }
 }

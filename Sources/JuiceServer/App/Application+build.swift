@@ -45,8 +45,7 @@ func buildRouter(
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     try api.registerHandlers(on: router, configuration: .juice, middlewares: [
-        APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
-        StrictRequestBody(maxBodyBytes: configuration.maxBodyBytes),
+        APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger, maxBodyBytes: configuration.maxBodyBytes),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
     ])
     return router
