@@ -34,6 +34,8 @@ BEGIN
     END IF;
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'role juice_admin not created (needs CREATEROLE); grant it by hand';
+WHEN unique_violation OR duplicate_object THEN
+    NULL; -- roles are per cluster: a migration of another database created it meanwhile
 END
 $$;
 DO $$

@@ -21,7 +21,9 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
         guard let colon = text.lastIndex(of: ":") else { throw InvalidValue("endpoint must be HOST:PORT") }
         var host = String(text[..<colon])
         let portText = text[text.index(after: colon)...]
-        guard let port = Int(portText), ((allowingPortZero ? 0 : 1)...65535).contains(port), portText.allSatisfy(\.isASCII) else {
+        // 1 to 5 ASCII digits and nothing else: Int("+80") would take a sign.
+        let digits = (1...5).contains(portText.utf8.count) && portText.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard digits, let port = Int(portText), ((allowingPortZero ? 0 : 1)...65535).contains(port) else {
             throw InvalidValue("endpoint port must be \(allowingPortZero ? 0 : 1) to 65535")
         }
         if host.hasPrefix("["), host.hasSuffix("]") {

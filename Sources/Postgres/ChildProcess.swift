@@ -1,8 +1,9 @@
+import CLibPQ
 import Glibc
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`: stdin from /dev/null, stdout and
-/// stderr to a file. (Foundation's `Process.waitUntilExit` can miss the exit on Linux when
-/// called from a Swift concurrency thread.)
+/// stderr to a file, no other descriptor inherited. (Foundation's `Process.waitUntilExit` can miss
+/// the exit on Linux when called from a Swift concurrency thread.)
 enum ChildProcess {
     /// Returns the exit status (128 + signal number if it was killed).
     static func run(_ argv: [String], outputPath: String) throws(PostgresError) -> Int32 {
@@ -12,6 +13,9 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else: NIO does not mark accepted sockets close-on-exec, and a PostgreSQL server
+        // started through pg_ctl would otherwise hold the service's client connections open.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0

@@ -13,6 +13,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case decoding
         /// The pool is shut down.
         case closed
+        /// The pool's queue is full: too many requests already wait for a connection.
+        case saturated
     }
 
     /// What went wrong, broadly.
@@ -39,12 +41,25 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// `foreign_key_violation`.
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
 
+    /// The database cannot take work now (unreachable, restarting, out of connections or disk,
+    /// the pool closed or its queue full), as opposed to a statement that failed: worth retrying later.
+    public var isUnavailable: Bool {
+        switch kind {
+        case .connection, .closed, .saturated: true
+        case .decoding: false
+        // 08: connection exception; 53: insufficient resources; 57P: shutting down or starting up;
+        // 55P03: a lock wait that ran out (lock_timeout), e.g. the password throttle's.
+        case .query: sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("53") || $0.hasPrefix("57P") || $0 == "55P03" } ?? false
+        }
+    }
+
     public var description: String {
         switch kind {
         case .connection: "database connection failed: \(message)"
         case .query: "database error\(sqlState.map { " \($0)" } ?? ""): \(message)"
         case .decoding: "database value could not be decoded: \(message)"
         case .closed: "database pool is closed"
+        case .saturated: "database pool is saturated: \(message)"
         }
     }
 }

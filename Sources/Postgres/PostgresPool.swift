@@ -7,28 +7,47 @@ import Synchronization
 ///
 /// Connections are opened lazily, at most one per thread. A connection that broke (for example
 /// because PostgreSQL restarted) is reset and the work is retried once on the fresh connection.
+///
+/// At most ``queueLimit`` requests wait for a connection; past that a request fails at once with
+/// ``PostgresError/Kind/saturated`` instead of joining an unbounded queue.
 public final class PostgresPool: Sendable {
     private let configuration: ConnectionConfiguration
     private let threads: NIOThreadPool
     private let idle = Mutex<[PostgresConnection]>([])
     private let logger: Logger
     private let closed = Mutex(false)
+    private let requests = Atomic<Int>(0)
 
     /// The number of connections (and threads).
     public let size: Int
+    /// How many requests may wait for a connection while all of them are busy.
+    public let queueLimit: Int
 
-    /// Creates and starts a pool of `size` connections.
-    public init(configuration: ConnectionConfiguration, size: Int = 4, logger: Logger = Logger(label: "juice.postgres")) {
+    /// The default ``queueLimit`` for a pool of `size` connections: 32 waiting requests per
+    /// connection. A statement takes about a millisecond, so a full queue is tens of milliseconds
+    /// of work; a longer queue only means the database is not keeping up, and waiting in it would
+    /// only grow latency and memory.
+    public static func defaultQueueLimit(size: Int) -> Int { 32 * max(1, size) }
+
+    /// Creates and starts a pool of `size` connections with room for `queueLimit` waiting
+    /// requests (``defaultQueueLimit(size:)`` when nil).
+    public init(configuration: ConnectionConfiguration, size: Int = 4, queueLimit: Int? = nil, logger: Logger = Logger(label: "juice.postgres")) {
         self.configuration = configuration
         self.size = max(1, size)
+        self.queueLimit = max(0, queueLimit ?? Self.defaultQueueLimit(size: size))
         self.logger = logger
         threads = NIOThreadPool(numberOfThreads: self.size)
         threads.start()
     }
 
-    /// Runs `body` with a connection on a pool thread.
+    /// Runs `body` with a connection on a pool thread; throws ``PostgresError/Kind/saturated``
+    /// at once when ``queueLimit`` requests already wait.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         guard !closed.withLock({ $0 }) else { throw PostgresError(.closed, message: "pool is closed") }
+        defer { requests.subtract(1, ordering: .relaxed) }
+        guard requests.add(1, ordering: .relaxed).newValue <= size + queueLimit else {
+            throw PostgresError(.saturated, message: "\(queueLimit) requests already wait for a connection")
+        }
         do {
             return try await threads.runIfActive { [self] in
                 let connection = try checkOut()

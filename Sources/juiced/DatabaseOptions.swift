@@ -14,8 +14,12 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "Database connections (and threads) in the pool.")
     var poolSize: Int = 8
 
+    @Option(name: .long, help: "Requests that may wait for a busy pool; more get 503 at once. Default: 32 per connection.")
+    var poolQueueLimit: Int?
+
     func validate() throws {
         guard (1...256).contains(poolSize) else { throw ValidationError("--pool-size must be 1 to 256") }
+        if let poolQueueLimit, !(0...100_000).contains(poolQueueLimit) { throw ValidationError("--pool-queue-limit must be 0 to 100000") }
         if let databaseURL, databaseURL.isEmpty { throw ValidationError("--database-url must not be empty") }
     }
 

@@ -50,6 +50,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "PEM private key for --tls-certificate.")
     var tlsKey: String?
 
+    @Option(name: .long, help: "Seconds from a request's first byte until its headers must be complete.")
+    var headerTimeout = Int(ConnectionLimits().headerTimeout.components.seconds)
+
+    @Option(name: .long, help: "Seconds from a request's headers until its body must be complete.")
+    var bodyTimeout = Int(ConnectionLimits().bodyTimeout.components.seconds)
+
+    @Option(name: .long, help: "Seconds a connection may wait for its next request (keep-alive).")
+    var idleTimeout = Int(ConnectionLimits().idleTimeout.components.seconds)
+
+    @Option(name: .long, help: "Open HTTP connections at most; more are closed at once.")
+    var maxConnections = ConnectionLimits().maxConnections
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -64,6 +76,10 @@ struct Serve: AsyncParsableCommand {
         for (name, value) in [("--max-registrations-per-address", maxRegistrationsPerAddress), ("--max-pending-requests", maxPendingRequests), ("--max-command-tokens", maxCommandTokens)] {
             guard value >= 1 else { throw ValidationError("\(name) must be at least 1") }
         }
+        for (name, seconds) in [("header", headerTimeout), ("body", bodyTimeout), ("idle", idleTimeout)] where !(1...3600).contains(seconds) {
+            throw ValidationError("--\(name)-timeout must be 1 to 3600 seconds")
+        }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together") }
         guard tlsCertificate != nil || insecurePlainHttp || Loopback.contains(host: host) else {
             throw ValidationError("--host \(host) is not loopback: serve HTTPS there (--tls-certificate and --tls-key), or, only behind a TLS-terminating proxy, --insecure-plain-http")
@@ -87,6 +103,10 @@ struct Serve: AsyncParsableCommand {
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey
+        configuration.connections.headerTimeout = .seconds(headerTimeout)
+        configuration.connections.bodyTimeout = .seconds(bodyTimeout)
+        configuration.connections.idleTimeout = .seconds(idleTimeout)
+        configuration.connections.maxConnections = DescriptorLimit.fit(maxConnections: maxConnections, poolSize: database.poolSize, logger: logger)
 
         try await withDatabase(database, logger: logger) { pool in
             // Built first, so that unreadable TLS files stop juiced before the schema is touched.
@@ -106,7 +126,7 @@ struct Serve: AsyncParsableCommand {
 func withDatabase(_ options: DatabaseOptions, logger: Logger, _ body: (PostgresPool) async throws -> Void) async throws {
     // initdb and pg_ctl block for seconds: run them on NIO's blocking pool, not the cooperative one.
     let (connection, cluster) = try await NIOThreadPool.singleton.runIfActive { try options.connect(logger: logger) }
-    let pool = PostgresPool(configuration: connection, size: options.poolSize, logger: logger)
+    let pool = PostgresPool(configuration: connection, size: options.poolSize, queueLimit: options.poolQueueLimit, logger: logger)
     do {
         try await body(pool)
     } catch {

@@ -10,14 +10,17 @@ import Postgres
 import Sodium
 import Testing
 
-/// Runs `test` against the real application on a live socket, backed by a fresh database.
+/// Runs `test` against the real application on a live socket, backed by a fresh database
+/// through a pool of `poolSize` connections and `poolQueueLimit` waiting requests.
 func withService(
+    poolSize: Int = 4,
+    poolQueueLimit: Int? = nil,
+    logger: Logger = Logger(label: "juiced-test"),
     _ configure: (inout ServerConfiguration) -> Void = { _ in },
     _ test: @escaping @Sendable (APIClient, TestDatabase, PostgresPool) async throws -> Void
 ) async throws {
     let db = try await TestDatabase.create("api")
-    let logger = Logger(label: "juiced-test")
-    let pool = PostgresPool(configuration: db.configuration, size: 4, logger: logger)
+    let pool = PostgresPool(configuration: db.configuration, size: poolSize, queueLimit: poolQueueLimit, logger: logger)
     do {
         try await Migrator(pool: pool, logger: logger).migrate()
         var configuration = ServerConfiguration()
@@ -58,11 +61,14 @@ struct APIResponse: Sendable {
     var errorCode: String? { json["error"] as? String }
 }
 
-/// Typed helpers over the live test client. Every response is checked never to be a 5xx.
+/// Typed helpers over the live test client. Every response is checked never to be a 5xx, but a
+/// 503 where a test makes the database unavailable on purpose.
 struct APIClient: Sendable {
     let client: any TestClientProtocol
+    /// Whether a `503 unavailable` is what the test expects.
+    var databaseUnavailable = false
 
-    /// The service's port on 127.0.0.1.
+    /// The live server's port, for tests that open their own sockets.
     var port: Int { client.port ?? 0 }
 
     func request(
@@ -75,7 +81,8 @@ struct APIClient: Sendable {
             else if let json { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)) } else { nil }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
         let result = APIResponse(status: response.status, headers: response.headers, body: String(buffer: response.body))
-        #expect(result.status.code < 500, "\(method) \(path) answered \(result.status.code): \(result.body)")
+        let expected = result.status.code < 500 || (databaseUnavailable && result.status == .serviceUnavailable)
+        #expect(expected, "\(method) \(path) answered \(result.status.code): \(result.body)")
         return result
     }
 

@@ -1,5 +1,8 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
+import Logging
+import NIOHTTP1
 import OpenAPIRuntime
 import Postgres
 
@@ -11,33 +14,57 @@ struct APIErrorMapping {
     let message: String
     var retryAfter: Int? = nil
 
+    /// Maps `error`, and logs it when the failure is the server's (5xx). The log names the
+    /// operation and the error, never the request: its fields may hold keys and tokens.
+    static func of(_ error: any Error, operation: String?, logger: Logger) -> APIErrorMapping {
+        let mapped = of(error)
+        if mapped.status.code >= 500 {
+            let cause = (error as? ServerError)?.underlyingError ?? error
+            logger.error("request failed", metadata: [
+                "operation": "\(operation ?? "-")", "status": "\(mapped.status.code)", "error": "\(String(describing: cause))",
+            ])
+        }
+        return mapped
+    }
+
+    /// Maps `error` without logging.
     static func of(_ error: any Error) -> APIErrorMapping {
         switch error {
         case let error as AccountError:
-            return of(error)
-        case let error as PostgresError where error.kind == .connection || error.kind == .closed:
-            return APIErrorMapping(status: .serviceUnavailable, code: "unavailable", message: "the database is unavailable; try again")
+            of(error)
+        case let error as MalformedRequest:
+            malformed(error.status, error.reason)
+        case let error as PostgresError where error.kind == .saturated:
+            APIErrorMapping(status: .serviceUnavailable, code: "unavailable", message: "the server is busy; try again", retryAfter: 1)
+        case let error as PostgresError where error.isUnavailable:
+            APIErrorMapping(status: .serviceUnavailable, code: "unavailable", message: "the database is unavailable; try again", retryAfter: 5)
         case let error as ServerError:
-            // Decoding and content negotiation failures: before the handler ran, or (an Accept
-            // header without JSON) while writing its reply, which the runtime marks as a 4xx.
-            let clientError = (400..<500).contains(error.httpStatus.code)
-            if !(error.underlyingError is AccountError), error.operationInput == nil || clientError {
-                return APIErrorMapping(
-                    status: clientError ? error.httpStatus : .badRequest, code: "malformed_request",
-                    message: malformed(shortReason(error.underlyingError))
-                )
-            }
-            return of(error.underlyingError)
+            of(error)
+        case is HTTPParserError:
+            APIErrorMapping(status: .badRequest, code: "bad_request", message: "malformed HTTP framing")
+        case let error as any HTTPResponseError:
+            of(error.status)
         default:
-            return APIErrorMapping(status: .internalServerError, code: "internal", message: "internal error")
+            APIErrorMapping(status: .internalServerError, code: "internal", message: "internal error")
         }
     }
 
     /// An Accept header that rules out the JSON reply.
-    static let notAcceptable = APIErrorMapping(status: .notAcceptable, code: "malformed_request", message: malformed(notAcceptableReason))
-    private static let notAcceptableReason = "the Accept header rules out the reply's application/json"
+    static let notAcceptable = of(MalformedRequest.notAcceptable)
 
-    private static func malformed(_ reason: String) -> String { "the request does not match the API: \(reason)" }
+    /// The OpenAPI runtime wraps whatever an operation or a middleware threw. A failure of its
+    /// own while decoding the request or negotiating content carries a 4xx status; anything else
+    /// is mapped by what was thrown, whichever layer threw it.
+    private static func of(_ error: ServerError) -> APIErrorMapping {
+        if (400..<500).contains(error.httpStatus.code) {
+            return malformed(error.httpStatus, shortReason(error.underlyingError))
+        }
+        return of(error.underlyingError)
+    }
+
+    private static func malformed(_ status: HTTPResponse.Status, _ reason: String) -> APIErrorMapping {
+        APIErrorMapping(status: status, code: "malformed_request", message: "the request does not match the API: \(reason)")
+    }
 
     private static func of(_ error: AccountError) -> APIErrorMapping {
         switch error {
@@ -60,6 +87,20 @@ struct APIErrorMapping {
         }
     }
 
+    /// Errors of the HTTP layer (unknown route, wrong method, oversized body).
+    private static func of(_ status: HTTPResponse.Status) -> APIErrorMapping {
+        switch status {
+        case .contentTooLarge: APIErrorMapping(status: status, code: "body_too_large", message: "request body is too large")
+        case .notFound: APIErrorMapping(status: status, code: "not_found", message: "no such endpoint")
+        case .methodNotAllowed: APIErrorMapping(status: status, code: "method_not_allowed", message: "method not allowed")
+        default:
+            APIErrorMapping(
+                status: status, code: status.code < 500 ? "bad_request" : "internal",
+                message: status.reasonPhrase.isEmpty ? "request failed" : status.reasonPhrase.lowercased()
+            )
+        }
+    }
+
     /// A reason that names what was wrong without echoing the request's values.
     private static func shortReason(_ error: any Error) -> String {
         switch error {
@@ -67,7 +108,8 @@ struct APIErrorMapping {
         case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
             "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted: "the body is not valid JSON for this operation"
-        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: notAcceptableReason
+        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: MalformedRequest.notAcceptable.reason
+        case let error as any HTTPResponseConvertible where error.httpStatus == .unsupportedMediaType: MalformedRequest.unsupportedMediaType.reason
         default: "the body, content type or a parameter is invalid"
         }
     }

@@ -3,12 +3,14 @@ import JuiceAPI
 import Logging
 import OpenAPIRuntime
 
-/// Wraps every API operation: refuses an Accept header that rules out a JSON reply before the
-/// operation runs, makes the bearer token available to handlers, maps failures to responses
-/// (``APIErrorMapping``), and counts requests per operation and status for `/metrics`.
+/// Wraps every API operation: refuses an Accept header that rules out a JSON reply and checks a
+/// JSON body (``StrictRequestBody``) before the operation runs, makes the bearer token available
+/// to handlers, maps failures to responses (``APIErrorMapping``), and counts requests per
+/// operation and status for `/metrics`.
 struct APIRequestMiddleware: ServerMiddleware {
     let metrics: RequestMetrics
     let logger: Logger
+    let maxBodyBytes: Int
 
     /// Operations whose success reply is JSON. The generated code checks Accept only when it
     /// writes the reply, after the operation has registered, logged in or changed something.
@@ -30,15 +32,12 @@ struct APIRequestMiddleware: ServerMiddleware {
             result = APIErrorMapping.notAcceptable.response
         } else {
             do {
+                let body = try await StrictRequestBody.checked(body, of: request, operationID: operationID, maxBodyBytes: maxBodyBytes)
                 result = try await BearerToken.$current.withValue(BearerToken.parse(request.headerFields[.authorization])) {
                     try await next(request, body, metadata)
                 }
             } catch {
-                let mapped = APIErrorMapping.of(error)
-                if mapped.status.code >= 500 {
-                    logger.error("request failed", metadata: ["operation": "\(operationID)", "error": "\(String(describing: (error as? ServerError)?.underlyingError ?? error))"])
-                }
-                result = mapped.response
+                result = APIErrorMapping.of(error, operation: operationID, logger: logger).response
             }
         }
         metrics.record(operation: operationID, status: result.0.status.code, duration: ContinuousClock.now - start)

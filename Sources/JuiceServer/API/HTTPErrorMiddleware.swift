@@ -2,7 +2,8 @@ import Hummingbird
 import Logging
 
 /// Outermost HTTP middleware: caps request bodies (413 past the limit), and turns any error
-/// that escaped the API layer (unknown route, oversized body) into the same JSON error shape.
+/// that escaped the API layer (unknown route, oversized body, malformed framing) into the same
+/// JSON error shape through ``APIErrorMapping``.
 struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
 
@@ -14,32 +15,9 @@ struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             _ = try await request.collectBody(upTo: maxBodyBytes)
             return try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            return Self.response(APIErrorMapping(status: error.status, code: Self.code(error.status), message: Self.message(error.status)))
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            return Self.response(APIErrorMapping.of(error))
-        }
-    }
-
-    private static func response(_ mapped: APIErrorMapping) -> Response {
-        Response(status: mapped.status, headers: mapped.headerFields, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
-    }
-
-    private static func code(_ status: HTTPResponse.Status) -> String {
-        switch status {
-        case .contentTooLarge: "body_too_large"
-        case .notFound: "not_found"
-        case .methodNotAllowed: "method_not_allowed"
-        default: status.code < 500 ? "bad_request" : "internal"
-        }
-    }
-
-    private static func message(_ status: HTTPResponse.Status) -> String {
-        switch status {
-        case .contentTooLarge: "request body is too large"
-        case .notFound: "no such endpoint"
-        default: status.reasonPhrase.isEmpty ? "request failed" : status.reasonPhrase.lowercased()
+            let mapped = APIErrorMapping.of(error, operation: nil, logger: context.logger)
+            return Response(status: mapped.status, headers: mapped.headerFields, body: .init(byteBuffer: ByteBuffer(bytes: mapped.jsonBody)))
         }
     }
 }

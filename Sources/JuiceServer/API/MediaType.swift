@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 
 /// The two header checks the API makes before an operation runs.
@@ -10,9 +11,12 @@ enum MediaType {
         return accepted.isEmpty || accepted.contains { ["application/json", "application/*", "*/*"].contains($0) }
     }
 
-    /// A JSON request body, or one without a Content-Type, which the runtime also reads as JSON.
+    /// A Content-Type of exactly `application/json`, with no parameter but `charset=utf-8`.
+    /// No Content-Type, `*/*` or any other type is not JSON (the runtime would take the first two).
     static func isJSONBody(_ headers: HTTPFields) -> Bool {
-        headers[.contentType].map { list($0) == ["application/json"] } ?? true
+        guard let value = headers[.contentType] else { return false }
+        let parts = value.lowercased().split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return parts.first == "application/json" && parts.dropFirst().allSatisfy { $0.replacingOccurrences(of: " ", with: "") == "charset=utf-8" }
     }
 
     /// The media types of a header value, lower-cased, parameters dropped.

@@ -26,7 +26,7 @@ public func buildApplication(
     let reaper = LeaseReaper(store: store, interval: configuration.reaperInterval, logger: logger)
     return Application(
         router: router,
-        server: try serverBuilder(configuration),
+        server: try serverBuilder(configuration, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "juiced"),
         services: [reaper],
         onServerRunning: onServerRunning,
@@ -46,16 +46,22 @@ func buildRouter(
     router.middlewares.add(ClientSourceMiddleware())
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     try api.registerHandlers(on: router, configuration: .juice, middlewares: [
-        APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
+        APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger, maxBodyBytes: configuration.maxBodyBytes),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
     ])
     return router
 }
 
-private func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
+/// HTTP/1.1, over TLS when configured, with a ``ConnectionGuard`` on every connection.
+private func serverBuilder(_ configuration: ServerConfiguration, logger: Logger) throws -> HTTPServerBuilder {
+    let limits = configuration.connections
+    let open = OpenConnections(limit: limits.maxConnections)
+    let http1 = HTTPServerBuilder.http1(configuration: .init(
+        additionalChannelHandlers: [ConnectionGuard(limits: limits, connections: open, logger: logger)]
+    ))
     switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
     case (nil, nil):
-        return .http1()
+        return http1
     case let (certificate?, key?):
         let chain: [NIOSSLCertificateSource], privateKey: NIOSSLPrivateKey
         do {
@@ -69,7 +75,7 @@ private func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPS
             throw ConfigurationError("cannot read a PEM private key from \(key)")
         }
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
-        return try .tls(.http1(), tlsConfiguration: tls)
+        return try .tls(http1, tlsConfiguration: tls)
     default:
         throw ConfigurationError("TLS needs both --tls-certificate and --tls-key")
     }

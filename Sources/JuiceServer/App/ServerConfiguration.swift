@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var accounts = AccountSettings()
     /// Largest accepted request body.
     public var maxBodyBytes = 64 * 1024
+    /// HTTP timeouts and the connection cap.
+    public var connections = ConnectionLimits()
     /// How often expired leases are written back to 0.
     public var reaperInterval: Duration = .seconds(15)
     /// PEM certificate chain and private key; TLS is on when both are set.
