@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "JuiceServer",
                 "Postgres",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -3,6 +3,7 @@ import Hummingbird
 import JuiceCore
 import JuiceServer
 import Logging
+import NIOCore
 import NIOPosix
 import Postgres
 import Prometheus
@@ -41,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Command tokens (logins without going online) a user may hold; a new one ends the oldest.")
     var maxCommandTokens = AccountSettings().maxCommandSessions
 
+    @Option(name: .long, help: "Address of a reverse proxy in front of juiced whose X-Forwarded-For names the client (repeatable); without it the throttle sees only the proxy's address.")
+    var trustedProxy: [String] = []
+
     @Flag(name: .long, help: "INSECURE: serve plain HTTP on an address that is not loopback (only behind a TLS-terminating proxy).")
     var insecurePlainHttp = false
 
@@ -67,6 +71,9 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        for proxy in trustedProxy where (try? SocketAddress(ipAddress: proxy, port: 0)) == nil {
+            throw ValidationError("--trusted-proxy takes an IP address, not \(proxy)")
+        }
         guard (2...86400).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 2 to 86400") }
         guard maxLoginFailures >= 1 else { throw ValidationError("--max-login-failures must be at least 1") }
         guard maxLoginFailuresPerName > maxLoginFailures else {
@@ -103,6 +110,10 @@ struct Serve: AsyncParsableCommand {
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey
+        configuration.trustedProxies = trustedProxy
+        if insecurePlainHttp && trustedProxy.isEmpty {
+            logger.warning("--insecure-plain-http without --trusted-proxy: behind a proxy every client has the proxy's address, so one stranger's failed logins throttle everybody")
+        }
         configuration.connections.headerTimeout = .seconds(headerTimeout)
         configuration.connections.bodyTimeout = .seconds(bodyTimeout)
         configuration.connections.idleTimeout = .seconds(idleTimeout)

@@ -33,4 +33,15 @@ import Testing
         #expect(ClientSource(try SocketAddress(ipAddress: "::ffff:192.0.2.7", port: 1)).description == "192.0.2.7")
         #expect(ClientSource(nil).description == "unknown")
     }
+
+    @Test func aForwardedAddressCountsOnlyBehindATrustedProxy() throws {
+        let proxy = try SocketAddress(ipAddress: "10.0.0.2", port: 1), stranger = try SocketAddress(ipAddress: "192.0.2.7", port: 1)
+        let trusted: Set = [ClientSource(proxy), ClientSource(try SocketAddress(ipAddress: "10.0.0.3", port: 0))]
+        #expect(ClientSource.of(peer: stranger, forwardedFor: ["198.51.100.1"], trusting: trusted).description == "192.0.2.7")
+        #expect(ClientSource.of(peer: proxy, forwardedFor: ["198.51.100.1"], trusting: trusted).description == "198.51.100.1")
+        // The right-most untrusted hop: what a client wrote itself further left is ignored.
+        #expect(ClientSource.of(peer: proxy, forwardedFor: ["1.2.3.4, 198.51.100.1", "10.0.0.3"], trusting: trusted).description == "198.51.100.1")
+        #expect(ClientSource.of(peer: proxy, forwardedFor: ["junk, 10.0.0.3"], trusting: trusted).description == "10.0.0.3")
+        #expect(ClientSource.of(peer: proxy, forwardedFor: [], trusting: trusted).description == "10.0.0.2")
+    }
 }

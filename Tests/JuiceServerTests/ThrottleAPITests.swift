@@ -72,6 +72,24 @@ import Testing
         }
     }
 
+    /// Behind a trusted proxy the throttle counts the client's forwarded address; from anyone
+    /// else the header is ignored, so it cannot be used to dodge the throttle.
+    @Test func forwardedAddressesCountOnlyFromATrustedProxy() async throws {
+        let alice = TestUser("alice")
+        @Sendable func from(_ address: String) -> HTTPFields { [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9, \(address)"] }
+        try await withService({ $0.trustedProxies = ["127.0.0.1"] }) { api, _, _ in
+            try await api.register(alice)
+            for _ in 0..<3 { #expect(try await api.login(alice, authKey: RandomBytes.bytes(32), headers: from("198.51.100.7")).status == .unauthorized) }
+            #expect(try await api.login(alice, headers: from("198.51.100.7")).status == .tooManyRequests)
+            #expect(try await api.login(alice, headers: from("198.51.100.8")).status == .ok)
+        }
+        try await withService { api, _, _ in
+            try await api.register(alice)
+            for _ in 0..<3 { #expect(try await api.login(alice, authKey: RandomBytes.bytes(32), headers: from("198.51.100.7")).status == .unauthorized) }
+            #expect(try await api.login(alice, headers: from("198.51.100.8")).status == .tooManyRequests) // both were 127.0.0.1
+        }
+    }
+
     /// Item 9: one address spraying made-up names is bounded too.
     @Test func anAddressSprayingNamesIsBounded() async throws {
         try await withService({ $0.accounts.throttle.perSource = 8 }) { api, db, _ in

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Where a request comes from, as the password throttle counts it: an IPv4 address, or the /64
@@ -26,5 +27,23 @@ struct ClientSource: Sendable, Hashable, CustomStringConvertible {
         default:
             description = "unknown"
         }
+    }
+}
+
+extension ClientSource {
+    /// The source of a request from `peer`: the peer itself, unless it is one of `trusted`; then
+    /// the right-most `X-Forwarded-For` address that is not trusted (each proxy appends the
+    /// address it saw, so everything left of an untrusted one could be made up). An unreadable
+    /// entry stops the walk at the last trusted hop.
+    static func of(peer: SocketAddress?, forwardedFor: [String], trusting trusted: Set<ClientSource>) -> ClientSource {
+        var source = ClientSource(peer)
+        guard trusted.contains(source) else { return source }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        for hop in hops.reversed() {
+            guard let address = try? SocketAddress(ipAddress: hop, port: 0) else { return source }
+            source = ClientSource(address)
+            guard trusted.contains(source) else { return source }
+        }
+        return source
     }
 }

@@ -43,7 +43,7 @@ func buildRouter(
 ) throws -> Router<JuiceRequestContext> {
     let router = Router(context: JuiceRequestContext.self)
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
-    router.middlewares.add(ClientSourceMiddleware())
+    router.middlewares.add(ClientSourceMiddleware(trustedProxies: configuration.trustedProxies))
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     try api.registerHandlers(on: router, configuration: .juice, middlewares: [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger, maxBodyBytes: configuration.maxBodyBytes),

@@ -18,6 +18,10 @@ public struct ServerConfiguration: Sendable {
     public var tlsCertificatePath: String?
     /// See ``tlsCertificatePath``.
     public var tlsKeyPath: String?
+    /// Addresses of reverse proxies in front of juiced, whose `X-Forwarded-For` names the client
+    /// the password throttle and the registration bound count by. None by default: the header
+    /// is ignored, since anyone could send it.
+    public var trustedProxies: [String] = []
 
     /// The defaults.
     public init() {}
