@@ -24,24 +24,6 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Realm that salts client password hashes; clients must use the same one.")
     var realm = Realm.default.name
 
-    @Option(name: .long, help: "Failed password checks allowed per username and client address per 15 minutes.")
-    var maxLoginFailures = AuthThrottle().perNameAndSource
-
-    @Option(name: .long, help: "Failed password checks allowed per username from all addresses per 15 minutes; past it, only addresses the user logged in from before may try.")
-    var maxLoginFailuresPerName = AuthThrottle().perName
-
-    @Option(name: .long, help: "Failed password checks allowed per client address across usernames per 15 minutes.")
-    var maxLoginFailuresPerAddress = AuthThrottle().perSource
-
-    @Option(name: .long, help: "Accounts one client address may register per hour.")
-    var maxRegistrationsPerAddress = AccountSettings().registrationsPerAddressPerHour
-
-    @Option(name: .long, help: "Buddy requests that may wait for one user's consent.")
-    var maxPendingRequests = AccountSettings().maxPendingRequests
-
-    @Option(name: .long, help: "Command tokens (logins without going online) a user may hold; a new one ends the oldest.")
-    var maxCommandTokens = AccountSettings().maxCommandSessions
-
     @Option(name: .long, help: "Address of a reverse proxy in front of juiced whose X-Forwarded-For names the client (repeatable); without it the throttle sees only the proxy's address.")
     var trustedProxy: [String] = []
 
@@ -66,6 +48,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Open HTTP connections at most; more are closed at once.")
     var maxConnections = ConnectionLimits().maxConnections
 
+    @OptionGroup var limits: AccountLimitOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -75,14 +58,6 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--trusted-proxy takes an IP address, not \(proxy)")
         }
         guard (2...86400).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 2 to 86400") }
-        guard maxLoginFailures >= 1 else { throw ValidationError("--max-login-failures must be at least 1") }
-        guard maxLoginFailuresPerName > maxLoginFailures else {
-            throw ValidationError("--max-login-failures-per-name must be larger than --max-login-failures, or one address could lock a user out")
-        }
-        guard maxLoginFailuresPerAddress >= maxLoginFailures else { throw ValidationError("--max-login-failures-per-address must be at least --max-login-failures") }
-        for (name, value) in [("--max-registrations-per-address", maxRegistrationsPerAddress), ("--max-pending-requests", maxPendingRequests), ("--max-command-tokens", maxCommandTokens)] {
-            guard value >= 1 else { throw ValidationError("\(name) must be at least 1") }
-        }
         for (name, seconds) in [("header", headerTimeout), ("body", bodyTimeout), ("idle", idleTimeout)] where !(1...3600).contains(seconds) {
             throw ValidationError("--\(name)-timeout must be 1 to 3600 seconds")
         }
@@ -101,12 +76,7 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.accounts.realm = try Realm(realm)
         configuration.accounts.leaseSeconds = leaseSeconds
-        configuration.accounts.throttle.perNameAndSource = maxLoginFailures
-        configuration.accounts.throttle.perName = maxLoginFailuresPerName
-        configuration.accounts.throttle.perSource = maxLoginFailuresPerAddress
-        configuration.accounts.registrationsPerAddressPerHour = maxRegistrationsPerAddress
-        configuration.accounts.maxPendingRequests = maxPendingRequests
-        configuration.accounts.maxCommandSessions = maxCommandTokens
+        limits.apply(to: &configuration.accounts)
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey
