@@ -63,7 +63,7 @@ struct APIErrorMapping {
         case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
             "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted: "the body is not valid JSON for this operation"
-        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: notAcceptableReason
+        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: "the Accept header rules out the reply's media type"
         default: "the body, content type or a parameter is invalid"
         }
     }

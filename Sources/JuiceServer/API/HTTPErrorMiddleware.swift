@@ -2,9 +2,11 @@ import Hummingbird
 import Logging
 
 /// Outermost HTTP middleware: caps request bodies (413 past the limit), and turns any error
-/// that escaped the API layer (unknown route, oversized body) into the same JSON error shape.
+/// that escaped the API layer (unknown route, unknown method, oversized body) into the same JSON
+/// error shape. An unknown method on a known path is a 405 with `Allow`, not the router's 404.
 struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
+    let allowedMethods: AllowedMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -15,6 +17,11 @@ struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             _ = try await request.collectBody(upTo: maxBodyBytes)
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = allowedMethods.methods(for: request.uri.path) {
+                var response = Self.response(APIErrorMapping(status: .methodNotAllowed, code: Self.code(.methodNotAllowed), message: Self.message(.methodNotAllowed)))
+                response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return response
+            }
             return Self.response(APIErrorMapping(status: error.status, code: Self.code(error.status), message: Self.message(error.status)))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
@@ -39,6 +46,7 @@ struct HTTPErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch status {
         case .contentTooLarge: "request body is too large"
         case .notFound: "no such endpoint"
+        case .methodNotAllowed: "this endpoint does not answer that method; see the Allow header"
         default: status.reasonPhrase.isEmpty ? "request failed" : status.reasonPhrase.lowercased()
         }
     }

@@ -41,13 +41,15 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry,
     logger: Logger
 ) throws -> Router<BasicRequestContext> {
-    let router = Router()
-    router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
-    try api.registerHandlers(on: router, configuration: .juice, middlewares: [
+    let middlewares: [any ServerMiddleware] = [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
-    ])
+    ]
+    let allowedMethods = try AllowedMethods { try api.registerHandlers(on: $0, configuration: .juice, middlewares: middlewares) }
+    let router = Router()
+    router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes, allowedMethods: allowedMethods))
+    try api.registerHandlers(on: router, configuration: .juice, middlewares: middlewares)
     return router
 }
 
