@@ -40,6 +40,12 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CPwquality",
+            pkgConfig: "pwquality",
+            providers: [.apt(["libpwquality-dev"])]
+        ),
+
         // Thin, safe Swift wrappers over the C libraries.
         .target(
             name: "Sodium",
@@ -124,6 +130,7 @@ let package = Package(
         .target(
             name: "JuiceClient",
             dependencies: [
+                "CPwquality",
                 "JuiceAPI",
                 "JuiceCore",
                 "JuicePeer",
@@ -132,6 +139,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
@@ -184,7 +192,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "JuiceClientTests", dependencies: ["JuiceClient", "JuiceCore", "JuicePeer", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [
@@ -198,7 +206,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JuiceTestSupport", "Postgres"],
+            // The client libraries too, for a hostile buddy that sends what `juice` never would.
+            dependencies: ["JuiceTestSupport", "Postgres", "JuiceClient", "JuicePeer", "JuiceCore", "Sodium"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -28,3 +28,7 @@ print("m2", m2.hex())
 h3=b2(b"juice/v1/h3"+h2+m2)
 print("i2r", b2(b"juice/v1/i2r"+h3, key=ck).hex())
 print("r2i", b2(b"juice/v1/r2i"+h3, key=ck).hex())
+# The safety number of alice (key S_i) and bob (key S_r): pairs sorted by username, each 5-byte
+# group of BLAKE2b-30 read as a big-endian 40-bit integer, modulo 100,000.
+sn=b2(b"juice/v1/safety"+b"alice"+b"\0"+A+b"bob"+b"\0"+B, 30)
+print("safety", " ".join("%05d" % (int.from_bytes(sn[i:i+5],'big') % 100000) for i in range(0,30,5)))

@@ -8,6 +8,24 @@ public struct SealedIdentity: Sendable, Equatable {
     /// `nonce || secretbox(secretKey)`.
     public let sealedSecret: [UInt8]
 
+    /// Why a sealed identity from the server could not be used. Both mean the server (or its
+    /// database) handed out something the user never sealed; neither carries key material.
+    public enum OpenError: Error, Equatable, CustomStringConvertible {
+        /// The password's key-encryption key does not open the sealed secret.
+        case sealedSecretDoesNotOpen
+        /// The opened secret key belongs to another public key than the one the server states.
+        case publicKeyMismatch
+
+        public var description: String {
+            switch self {
+            case .sealedSecretDoesNotOpen:
+                "the server returned a sealed identity key that your password does not open; the server or its database has been tampered with"
+            case .publicKeyMismatch:
+                "the server's public key for you does not match your own identity key; the server may be substituting keys"
+            }
+        }
+    }
+
     /// Size of a sealed secret key.
     public static var sealedLength: Int { SecretBox.nonceLength + SecretBox.macLength + BoxKeyPair.secretKeyLength }
 
@@ -25,9 +43,14 @@ public struct SealedIdentity: Sendable, Equatable {
     }
 
     /// Opens the secret key and checks that it matches the public key.
-    public func open(keyEncryptionKey: SecretBytes) throws(SodiumError) -> BoxKeyPair {
-        let keyPair = try BoxKeyPair(secretKey: SecretBox.open(sealedSecret, key: keyEncryptionKey))
-        guard ConstantTime.equals(keyPair.publicKey, publicKey) else { throw .authenticationFailed }
+    public func open(keyEncryptionKey: SecretBytes) throws(OpenError) -> BoxKeyPair {
+        let keyPair: BoxKeyPair
+        do {
+            keyPair = try BoxKeyPair(secretKey: SecretBox.open(sealedSecret, key: keyEncryptionKey))
+        } catch {
+            throw .sealedSecretDoesNotOpen
+        }
+        guard ConstantTime.equals(keyPair.publicKey, publicKey) else { throw .publicKeyMismatch }
         return keyPair
     }
 }

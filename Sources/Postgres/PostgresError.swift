@@ -21,11 +21,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let sqlState: String?
     /// libpq's message, first line only.
     public let message: String
+    /// The constraint a statement violated, when the server named one.
+    public let constraint: String?
 
     /// Creates an error.
-    public init(_ kind: Kind, sqlState: String? = nil, message: String) {
+    public init(_ kind: Kind, sqlState: String? = nil, constraint: String? = nil, message: String) {
         self.kind = kind
         self.sqlState = sqlState
+        self.constraint = constraint
         self.message = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
     }
 

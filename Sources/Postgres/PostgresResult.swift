@@ -18,9 +18,9 @@ public struct PostgresResult: Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             break
         default:
-            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let field = { (code: Character) in PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
             let kind: PostgresError.Kind = PQstatus(connection) == CONNECTION_OK ? .query : .connection
-            throw PostgresError(kind, sqlState: sqlState, message: String(cString: PQresultErrorMessage(result)))
+            throw PostgresError(kind, sqlState: field("C"), constraint: field("n"), message: String(cString: PQresultErrorMessage(result)))
         }
         let fieldCount = PQnfields(result)
         let columns = PostgresColumns(names: (0..<fieldCount).map { String(cString: PQfname(result, $0)) })

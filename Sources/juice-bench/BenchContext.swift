@@ -11,6 +11,9 @@ struct BenchContext: Sendable {
     let runs: Int
     let http: HTTPClient
 
+    /// The password of users the benchmarks register through `juice` (libpwquality accepts it).
+    static let password = "Squeezed-Fresh-2026!"
+
     var juiced: URL { binaries.appendingPathComponent("juiced") }
     var juice: URL { binaries.appendingPathComponent("juice") }
 

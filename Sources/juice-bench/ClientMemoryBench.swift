@@ -20,7 +20,7 @@ enum ClientMemoryBench {
     private static func measure(_ context: BenchContext, database: TestDatabase, url: String, count: Int, report: Report) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-bench-client-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: home) }
-        let registered = try await ManagedProcess.run(context.juice, ["register", "hub", "--password-stdin", "--server", url], stdin: "hub\n", environment: ["JUICE_HOME": home.path])
+        let registered = try await ManagedProcess.run(context.juice, ["register", "hub", "--password-stdin", "--server", url], stdin: "\(BenchContext.password)\n", environment: ["JUICE_HOME": home.path])
         guard registered.status == 0 else { throw BenchError("register hub: \(registered.error)") }
 
         // The buddies: real key pairs, inserted in bulk, each accepted by hub.
@@ -55,7 +55,7 @@ enum ClientMemoryBench {
         }
 
         let alone = try ManagedProcess(context.juice, ["login", "hub", "--json", "--password-stdin", "--server", url, "--no-camera", "--no-mic"], environment: ["JUICE_HOME": home.path])
-        alone.send("hub")
+        alone.send(BenchContext.password)
         let deadline = ContinuousClock.now + .seconds(60)
         while alone.output.filter({ $0.contains(#""event":"online""#) }).count < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))

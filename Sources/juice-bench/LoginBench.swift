@@ -56,7 +56,8 @@ enum LoginBench {
             to a release `juiced`; each login authenticates, replaces the session, assigns a peer ID, \
             publishes presence and returns the 20 buddies. Latencies are wrk's per-run percentiles, \
             median of runs. The baseline is `pgbench -M prepared -c \(concurrency) -j 2` running the \
-            login's two statements (`AccountSQL.loginRecord` and `goOnline`, which also returns the \
+            login's two statements (`AccountSQL.authCheckBegin`, which takes the username's throttle lock \
+            and reads the account, and `goOnline`, which also releases it and returns the \
             buddy list) against the same database, runs interleaved with wrk's. Both load generators \
             are C programs on the same 2 cores as PostgreSQL (and juiced). Client-side Argon2id is \
             measured alone (median of runs).
@@ -91,10 +92,11 @@ enum LoginBench {
             return sql + ";\n"
         }
         return "\\set uid random(1, \(users))\n\\set peer random(1, 9007199254740991)\n"
-            + substitute(AccountSQL.loginRecord.sql, ["('user' || :uid)", "900"])
+            + substitute(AccountSQL.authCheckBegin.sql, ["('user' || :uid)", "'127.0.0.1'", "900"])
             + substitute(AccountSQL.goOnline.sql, [
                 ":uid", "decode(md5(random()::text) || md5(random()::text), 'hex')", "3600", ":peer",
                 "'127.0.0.1:4000'", "true", "false", "'online'", "''",
+                "('user' || :uid)", "'127.0.0.1'", "false", "false", // a known address with no failures, as in steady state
             ])
     }
 

@@ -59,15 +59,18 @@ struct PeerPair {
             }
         }
         let alice = try PeerNetwork(username: aliceName, presence: presence, stateDirectory: directory.appendingPathComponent("alice")) { event in
-            if case .delivered = event { receipts.arrived() }
+            switch event {
+            case .delivered: receipts.arrived()
+            case .online: online.arrived()
+            default: break
+            }
         }
         let bobEndpoint = try await bob.listen(host: "127.0.0.1", port: 0)
         _ = try await alice.listen(host: "127.0.0.1", port: 0)
         let tasks = [Task { await bob.run() }, Task { await alice.run() }]
         await bob.goOnline(identity: bobKey, peerID: PeerID(rawValue: 2)!, buddies: [.init(username: aliceName, publicKey: aliceKey.publicKey, peerID: .offline, endpoint: nil)])
         await alice.goOnline(identity: aliceKey, peerID: PeerID(rawValue: 1)!, buddies: [.init(username: bobName, publicKey: bobKey.publicKey, peerID: PeerID(rawValue: 2)!, endpoint: bobEndpoint)])
-        await online.wait(for: 1)
-        // Alice's side is established before bob's, so sending now is safe.
+        await online.wait(for: 2) // each side reports the other once its hello opens
         return PeerPair(alice: alice, bob: bob, bobName: bobName, messagesAtBob: messages, receiptsAtAlice: receipts, directory: directory, tasks: tasks)
     }
 

@@ -18,11 +18,11 @@ enum Population {
 
     static func create(_ db: PostgresConnection, users: Int, buddiesEach: Bool = true) throws {
         let verifier = try verifier()
-        let publicKey = try BoxKeyPair.generate().publicKey
+        // Public keys are unique: a distinct 32-byte value each (never used in a handshake).
         try db.query("""
             INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret)
-            SELECT 'user' || g, $1, $2, $3, $4 FROM generate_series(1, $5::int) g ORDER BY g
-            """, [verifier, salt, publicKey, sealedSecret, users])
+            SELECT 'user' || g, $1, $2, sha256(('juice-bench-' || g)::bytea), $3 FROM generate_series(1, $4::int) g ORDER BY g
+            """, [verifier, salt, sealedSecret, users])
         try db.executeScript("INSERT INTO presence_state (account_id) SELECT id FROM accounts")
         if buddiesEach {
             try db.query("""

@@ -17,8 +17,9 @@ enum PresenceBench {
 
     private static func measure(_ context: BenchContext, url: String, rounds: Int, report: Report) async throws {
         let alice = try Username("alice"), bob = try Username("bob")
-        let aliceService = try JuiceService(url: URL(string: url)!, realm: .default)
-        let bobService = try JuiceService(url: URL(string: url)!, realm: .default)
+        let address = try ServerAddress(url: URL(string: url)!, realm: .default)
+        let aliceService = JuiceService(address: address)
+        let bobService = JuiceService(address: address)
         let aliceKeys = try AccountKeys.derive(password: SecretBytes(Array("a".utf8)), username: alice, realm: .default)
         let bobKeys = try AccountKeys.derive(password: SecretBytes(Array("b".utf8)), username: bob, realm: .default)
         try await aliceService.register(username: alice, keys: aliceKeys)

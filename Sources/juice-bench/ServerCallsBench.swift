@@ -18,17 +18,17 @@ enum ServerCallsBench {
             let result = try await ManagedProcess.run(context.juice, arguments + ["--server", url], stdin: stdin, environment: ["JUICE_HOME": home])
             guard result.status == 0 else { throw BenchError("juice \(arguments[0]) failed: \(result.error)") }
         }
-        try await juice(["register", "alice", "--password-stdin"], "a\n")
-        try await juice(["register", "bob", "--password-stdin"], "b\n")
-        try await juice(["buddy", "add", "bob", "--user", "alice", "--password-stdin"], "a\n")
-        try await juice(["buddy", "accept", "alice", "--user", "bob", "--password-stdin"], "b\n")
+        try await juice(["register", "alice", "--password-stdin"], "\(BenchContext.password)\n")
+        try await juice(["register", "bob", "--password-stdin"], "\(BenchContext.password)\n")
+        try await juice(["buddy", "add", "bob", "--user", "alice", "--password-stdin"], "\(BenchContext.password)\n")
+        try await juice(["buddy", "accept", "alice", "--user", "bob", "--password-stdin"], "\(BenchContext.password)\n")
         let bob = try ManagedProcess(context.juice, ["login", "bob", "--json", "--password-stdin", "--server", url], environment: ["JUICE_HOME": home])
-        bob.send("b")
+        bob.send(BenchContext.password)
         guard await bob.waitForLine(where: { $0.contains(#""event":"ready""#) }) != nil else { throw BenchError("bob did not log in") }
 
         let before = try await context.requestCount(url)
         let alice = try ManagedProcess(context.juice, ["login", "alice", "--json", "--password-stdin", "--server", url], environment: ["JUICE_HOME": home])
-        alice.send("a")
+        alice.send(BenchContext.password)
         guard await alice.waitForLine(where: { $0.contains(#""event":"online""#) }) != nil else { throw BenchError("alice never saw bob") }
         let renewStart = try await context.requestCount(url) // alice is online: the end of going online
         let online = renewStart - before

@@ -30,9 +30,12 @@ struct Buddy: AsyncParsableCommand {
         @OptionGroup var actor: Actor
         @OptionGroup var options: ClientOptions
 
-        func run(_ body: (JuiceService, Username) async throws -> Void) async throws {
+        /// Logs in as the actor and runs `body` with the service, the buddy and a printer.
+        func run(_ body: (JuiceService, Username, EventPrinter) async throws -> Void) async throws {
             let target = try parseUsername(buddy, "BUDDY")
-            try await authenticated(try actor.username(), options) { service, _ in try await body(service, target) }
+            let username = try actor.username()
+            let printer = EventPrinter(json: options.json, hints: .shell(user: username))
+            try await authenticated(username, options) { service, _, _ in try await body(service, target, printer) }
         }
     }
 
@@ -41,7 +44,7 @@ struct Buddy: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            try await target.run { service, buddy in printBuddy(try await service.requestBuddy(buddy), json: target.options.json) }
+            try await target.run { service, buddy, printer in printer.emit(.buddy(try await service.requestBuddy(buddy))) }
         }
     }
 
@@ -50,7 +53,7 @@ struct Buddy: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            try await target.run { service, buddy in printBuddy(try await service.acceptBuddy(buddy), json: target.options.json) }
+            try await target.run { service, buddy, printer in printer.emit(.buddy(try await service.acceptBuddy(buddy))) }
         }
     }
 
@@ -59,7 +62,7 @@ struct Buddy: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            try await target.run { service, buddy in
+            try await target.run { service, buddy, _ in
                 try await service.removeBuddy(buddy)
                 print(target.options.json ? #"{"event":"removed","username":"\#(buddy)"}"# : "removed \(buddy)")
             }
@@ -73,15 +76,13 @@ struct Buddy: AsyncParsableCommand {
 
         func run() async throws {
             // The login carries the buddy list (the same query as `GET /v1/buddies`).
-            try await authenticated(try actor.username(), options) { _, login in
+            let username = try actor.username()
+            let printer = EventPrinter(json: options.json, hints: .shell(user: username))
+            try await authenticated(username, options) { _, _, login in
                 let buddies = login.buddies
                 if buddies.isEmpty && !options.json { print("no buddies yet: juice buddy add NAME") }
-                buddies.forEach { printBuddy($0, json: options.json) }
+                buddies.forEach { printer.emit(.buddy($0)) }
             }
         }
     }
-}
-
-private func printBuddy(_ buddy: Components.Schemas.Buddy, json: Bool) {
-    EventPrinter(json: json).emit(.buddy(buddy))
 }

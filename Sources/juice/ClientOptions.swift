@@ -19,11 +19,19 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object per line.")
     var json = false
 
+    @Option(name: .long, help: "PEM file of the CA certificates to trust for an https:// server, instead of the system's (env JUICE_CA_FILE).")
+    var caFile: String?
+
+    @Flag(name: .long, help: "INSECURE: allow plain http:// to a host that is not loopback; the login then crosses the network unencrypted.")
+    var insecurePlainHttp = false
+
     func makeService() throws -> JuiceService {
         let environment = ProcessInfo.processInfo.environment
         let text = server ?? environment["JUICE_SERVER"] ?? "http://127.0.0.1:7480"
         guard let url = URL(string: text) else { throw ValidationError("--server is not a URL: \(text)") }
-        return try JuiceService(url: url, realm: try Realm(realm ?? environment["JUICE_REALM"] ?? Realm.default.name))
+        let realm = try Realm(realm ?? environment["JUICE_REALM"] ?? Realm.default.name)
+        let caFile = caFile ?? environment["JUICE_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        return JuiceService(address: try ServerAddress(url: url, realm: realm, allowPlainHTTP: insecurePlainHttp, caFile: caFile))
     }
 
     var passwords: PasswordReader { PasswordReader(fromStandardInput: passwordStdin) }
@@ -35,15 +43,17 @@ struct ClientOptions: ParsableArguments {
 
     /// Reads a new password and derives its keys.
     func newKeys(for username: Username, service: JuiceService, prompt: String) throws -> AccountKeys {
-        try AccountKeys.derive(password: newPassword(prompt: prompt), username: username, realm: service.realm)
+        try AccountKeys.derive(password: newPassword(for: username, prompt: prompt), username: username, realm: service.realm)
     }
 
-    /// Reads a new password, asking twice on a terminal.
-    func newPassword(prompt: String) throws -> SecretBytes {
+    /// Reads a new password, asking twice on a terminal, and refuses a weak one
+    /// (``PasswordQuality``) before any Argon2id runs.
+    func newPassword(for username: Username, prompt: String) throws -> SecretBytes {
         let password = try passwords.read(prompt: prompt)
+        try PasswordQuality.check(password, username: username)
         if !passwordStdin {
             let again = try passwords.read(prompt: "Repeat it: ")
-            guard again == password else { throw ValidationError("the passwords do not match") }
+            guard again == password else { throw PasswordError("the passwords do not match") }
         }
         return password
     }
@@ -55,15 +65,14 @@ func parseUsername(_ raw: String, _ what: String = "NAME") throws -> Username {
 }
 
 /// Reads the password, logs in without going online (presence untouched), runs `body` with the
-/// login, then revokes the token; failures as ``reportingErrors(_:)`` reports them.
+/// service, the keys and the login, then revokes the token.
 func authenticated(
     _ username: Username, _ options: ClientOptions,
-    _ body: (JuiceService, Components.Schemas.LoginResponse) async throws -> Void
+    _ body: (JuiceService, AccountKeys, Components.Schemas.LoginResponse) async throws -> Void
 ) async throws {
-    try await reportingErrors {
-        let service = try options.makeService()
-        try await authenticated(service, username, keys: try options.keys(for: username, service: service)) { try await body(service, $0) }
-    }
+    let service = try options.makeService()
+    let keys = try options.keys(for: username, service: service)
+    try await authenticated(service, username, keys: keys) { try await body(service, keys, $0) }
 }
 
 /// Logs in with `keys` without going online, runs `body` with the login, then revokes the token.
@@ -79,18 +88,4 @@ func authenticated(
         throw error
     }
     try? await service.logout()
-}
-
-/// Runs a command body, turning any failure into one line on standard error and exit status 1.
-func reportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ValidationError {
-        throw error
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("juice: error: \(error)\n".utf8))
-        throw ExitCode.failure
-    }
 }

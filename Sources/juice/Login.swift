@@ -52,19 +52,17 @@ struct Login: AsyncParsableCommand {
         let username = try parseUsername(name)
         let listenAt = try Endpoint(listen, allowingPortZero: true)
         let advertised = try advertise.map { try Endpoint($0) }
-        try await reportingErrors {
-            let service = try options.makeService()
-            let keys = try options.keys(for: username, service: service)
-            let session = OnlineSession(
-                service: service, username: username, keys: keys,
-                options: .init(
-                    listenHost: listenAt.host, listenPort: listenAt.port, advertise: advertised,
-                    capabilities: capabilities,
-                    keepalive: KeepaliveSettings(interval: .seconds(keepalive), timeout: .seconds(3 * keepalive))
-                ),
-                printer: EventPrinter(json: options.json)
-            )
-            try await session.run()
-        }
+        let service = try options.makeService()
+        let keys = try options.keys(for: username, service: service)
+        let session = OnlineSession(
+            service: service, username: username, keys: keys,
+            options: .init(
+                listenHost: listenAt.host, listenPort: listenAt.port, advertise: advertised,
+                capabilities: capabilities,
+                keepalive: KeepaliveSettings(interval: .seconds(keepalive), timeout: .seconds(3 * keepalive))
+            ),
+            printer: EventPrinter(json: options.json)
+        )
+        try await session.run()
     }
 }

@@ -16,16 +16,15 @@ struct Passwd: AsyncParsableCommand {
 
     func run() async throws {
         let username = try parseUsername(name)
-        try await reportingErrors {
-            let service = try options.makeService()
-            let current = try options.keys(for: username, service: service, prompt: "Current password: ")
-            let newPassword = try options.newPassword(prompt: "New password: ")
-            try await authenticated(service, username, keys: current) { login in
-                // Argon2id for the new password only once the login has proved the current one.
-                let new = try AccountKeys.derive(password: newPassword, username: username, realm: service.realm)
-                try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
-            }
-            print(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
+        let service = try options.makeService()
+        let currentPassword = try options.passwords.read(prompt: "Current password: ")
+        let newPassword = try options.newPassword(for: username, prompt: "New password: ")
+        let current = try AccountKeys.derive(password: currentPassword, username: username, realm: service.realm)
+        try await authenticated(service, username, keys: current) { login in
+            // Argon2id for the new password only once the login has proved the current one.
+            let new = try AccountKeys.derive(password: newPassword, username: username, realm: service.realm)
+            try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
         }
+        print(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
     }
 }

@@ -12,11 +12,9 @@ struct Register: AsyncParsableCommand {
 
     func run() async throws {
         let username = try parseUsername(name)
-        try await reportingErrors {
-            let service = try options.makeService()
-            let keys = try options.newKeys(for: username, service: service, prompt: "New password for \(username): ")
-            try await service.register(username: username, keys: keys)
-            print(options.json ? #"{"event":"registered","username":"\#(username)"}"# : "registered \(username)")
-        }
+        let service = try options.makeService()
+        let keys = try options.newKeys(for: username, service: service, prompt: "New password for \(username): ")
+        try await service.register(username: username, keys: keys)
+        print(options.json ? #"{"event":"registered","username":"\#(username)"}"# : "registered \(username)")
     }
 }

@@ -23,8 +23,17 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Realm that salts client password hashes; clients must use the same one.")
     var realm = Realm.default.name
 
-    @Option(name: .long, help: "Failed logins allowed per username per 15 minutes.")
-    var maxLoginFailures = AccountSettings().maxLoginFailures
+    @Option(name: .long, help: "Failed password checks allowed per username and client address per 15 minutes.")
+    var maxLoginFailures = AuthThrottle().perNameAndSource
+
+    @Option(name: .long, help: "Failed password checks allowed per username from all addresses per 15 minutes; past it, only addresses the user logged in from before may try.")
+    var maxLoginFailuresPerName = AuthThrottle().perName
+
+    @Option(name: .long, help: "Failed password checks allowed per client address across usernames per 15 minutes.")
+    var maxLoginFailuresPerAddress = AuthThrottle().perSource
+
+    @Flag(name: .long, help: "INSECURE: serve plain HTTP on an address that is not loopback (only behind a TLS-terminating proxy).")
+    var insecurePlainHttp = false
 
     @Option(name: .long, help: "PEM certificate chain; serves HTTPS together with --tls-key.")
     var tlsCertificate: String?
@@ -39,7 +48,14 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard (2...86400).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 2 to 86400") }
         guard maxLoginFailures >= 1 else { throw ValidationError("--max-login-failures must be at least 1") }
+        guard maxLoginFailuresPerName > maxLoginFailures else {
+            throw ValidationError("--max-login-failures-per-name must be larger than --max-login-failures, or one address could lock a user out")
+        }
+        guard maxLoginFailuresPerAddress >= maxLoginFailures else { throw ValidationError("--max-login-failures-per-address must be at least --max-login-failures") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together") }
+        guard tlsCertificate != nil || insecurePlainHttp || Loopback.contains(host: host) else {
+            throw ValidationError("--host \(host) is not loopback: serve HTTPS there (--tls-certificate and --tls-key), or, only behind a TLS-terminating proxy, --insecure-plain-http")
+        }
         _ = try Realm(realm)
     }
 
@@ -50,7 +66,9 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.accounts.realm = try Realm(realm)
         configuration.accounts.leaseSeconds = leaseSeconds
-        configuration.accounts.maxLoginFailures = maxLoginFailures
+        configuration.accounts.throttle.perNameAndSource = maxLoginFailures
+        configuration.accounts.throttle.perName = maxLoginFailuresPerName
+        configuration.accounts.throttle.perSource = maxLoginFailuresPerAddress
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey

@@ -6,15 +6,15 @@ import Testing
     @Test func twoUsersGoOnlineAndOfflineWithOneCallEach() async throws {
         try await JuiceProcesses.with { juice in
 
-            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
-            #expect(try await juice.juice(["register", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
-            let duplicate = try await juice.juice(["register", "BOB", "--password-stdin"], stdin: "x\n")
+            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            #expect(try await juice.juice(["register", "bob", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            let duplicate = try await juice.juice(["register", "BOB", "--password-stdin"], stdin: "\(testPassword)\n")
             #expect(duplicate.status != 0)
             #expect(duplicate.error.contains("taken"))
-            #expect(try await juice.juice(["buddy", "add", "alice", "--user", "bob", "--password-stdin"], stdin: "bob-pw\n").status == 0)
-            #expect(try await juice.juice(["buddy", "accept", "bob", "--user", "alice", "--password-stdin"], stdin: "alice-pw\n").status == 0)
+            #expect(try await juice.juice(["buddy", "add", "alice", "--user", "bob", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            #expect(try await juice.juice(["buddy", "accept", "bob", "--user", "alice", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
 
-            let alice = try juice.login("alice", password: "alice-pw", ["--camera", "--no-mic"])
+            let alice = try juice.login("alice", password: testPassword, ["--camera", "--no-mic"])
             let aliceReady = try #require(await alice.waitForEvent("ready"), "alice not ready: \(alice.errorOutput)")
             let alicePeer = try #require(aliceReady["peerId"] as? Int64)
             let aliceEndpoint = try #require(aliceReady["endpoint"] as? String)
@@ -22,7 +22,7 @@ import Testing
             #expect(bobAtLogin?["peerId"] as? Int == 0)
 
             let before = try await juice.requestCount()
-            let bob = try juice.login("bob", password: "bob-pw")
+            let bob = try juice.login("bob", password: testPassword)
             let bobReady = try #require(await bob.waitForEvent("ready"), "bob not ready: \(bob.errorOutput)")
             let bobPeer = try #require(bobReady["peerId"] as? Int64)
             let aliceSeen = try #require(await bob.waitForEvent("buddy") { $0["username"] as? String == "alice" })
@@ -59,20 +59,44 @@ import Testing
             let noPassword = try await juice.juice(["register", "carol", "--password-stdin"], stdin: "")
             #expect(noPassword.status == 1)
             #expect(noPassword.error.contains("no password"))
-            let unreachable = try await ManagedProcess.run(Binaries.juice, ["register", "carol", "--password-stdin", "--server", "http://127.0.0.1:1"], stdin: "pw\n")
+            let unreachable = try await ManagedProcess.run(Binaries.juice, ["register", "carol", "--password-stdin", "--server", "http://127.0.0.1:1"], stdin: "\(testPassword)\n")
             #expect(unreachable.status == 1)
             #expect(unreachable.error.split(separator: "\n").count == 1)
             #expect(!unreachable.error.contains("authKey"))
         }
     }
 
-    @Test func passwordChangeKeepsTheIdentity() async throws {
+    /// Item 19: one error format for usage and runtime errors, and hints that fit a shell.
+    @Test func errorsHaveOneFormatAndHintsFitTheShell() async throws {
         try await JuiceProcesses.with { juice in
-            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "old\n").status == 0)
+            let usage = try await juice.juice(["buddy", "add"])
+            #expect(usage.status == 64)
+            #expect(usage.error == "juice: error: Missing expected argument '<buddy>' (see: juice buddy add --help)\n", "\(usage.error)")
+            let badName = try await juice.juice(["register", "a"])
+            #expect(badName.error.hasPrefix("juice: error: NAME: "), "\(badName.error)")
+            #expect(badName.error.split(separator: "\n").count == 1)
+            let weak = try await juice.juice(["register", "carol", "--password-stdin"], stdin: "password1\n")
+            #expect(weak.status == 1)
+            #expect(weak.error.hasPrefix("juice: error: choose another password: "), "\(weak.error)")
+            #expect(!weak.error.contains("Usage"))
+            #expect(try await juice.psql("select count(*) from accounts") == ["0"]) // refused before any server call
+
+            try await juice.setUp(users: ["alice", "bob"], buddies: [])
+            #expect(try await juice.juice(["buddy", "add", "bob", "--user", "alice", "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            let list = try await juice.juice(["buddy", "list", "--user", "bob", "--password-stdin"], stdin: "\(testPassword)\n")
+            #expect(list.output.contains("alice wants to be your buddy: juice buddy accept alice --user bob"), "\(list.output)")
+            #expect(!list.output.contains("/accept"))
+        }
+    }
+
+    @Test func passwordChangeKeepsTheIdentity() async throws {
+        let oldPassword = "Old-Orchard-Press-51", newPassword = "New-Grove-Blend-73"
+        try await JuiceProcesses.with { juice in
+            #expect(try await juice.juice(["register", "alice", "--password-stdin"], stdin: "\(oldPassword)\n").status == 0)
             let key = try await juice.psql("select encode(public_key, 'hex') from accounts where username = 'alice'")
-            #expect(try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "old\nnew\n").status == 0)
-            #expect(try await juice.juice(["buddy", "list", "--user", "alice", "--password-stdin"], stdin: "old\n").status == 1)
-            let login = try juice.login("alice", password: "new")
+            #expect(try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "\(oldPassword)\n\(newPassword)\n").status == 0)
+            #expect(try await juice.juice(["buddy", "list", "--user", "alice", "--password-stdin"], stdin: "\(oldPassword)\n").status == 1)
+            let login = try juice.login("alice", password: newPassword)
             #expect(await login.waitForEvent("ready") != nil, "login with the new password failed: \(login.errorOutput)")
             login.closeInput()
             #expect(await login.waitForExit() == 0)
@@ -127,7 +151,7 @@ import Testing
         let cert = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
         let openssl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert,
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
         ])
         try #require(openssl.status == 0, "openssl failed: \(openssl.error)")
         return (cert, key)

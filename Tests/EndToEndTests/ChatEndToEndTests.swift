@@ -7,12 +7,12 @@ import Testing
         try await JuiceProcesses.with { juice in
             try await juice.setUp(users: ["alice", "bob", "carol"], buddies: [("alice", "bob"), ("bob", "carol")])
 
-            let bob = try juice.login("bob", password: "bob-pw", ["--no-camera", "--mic", "--keepalive", "1"])
+            let bob = try juice.login("bob", password: testPassword, ["--no-camera", "--mic", "--keepalive", "1"])
             let bobReady = try #require(await bob.waitForEvent("ready"), "bob: \(bob.errorOutput)")
-            let carol = try juice.login("carol", password: "carol-pw", ["--keepalive", "1"])
+            let carol = try juice.login("carol", password: testPassword, ["--keepalive", "1"])
             #expect(await carol.waitForEvent("online") { $0["username"] as? String == "bob" } != nil, "carol never saw bob: \(carol.output)")
 
-            let alice = try juice.login("alice", password: "alice-pw", ["--camera", "--no-mic", "--keepalive", "1"])
+            let alice = try juice.login("alice", password: testPassword, ["--camera", "--no-mic", "--keepalive", "1"])
             let aliceReady = try #require(await alice.waitForEvent("ready"), "alice: \(alice.errorOutput)")
             let alicePeer = try #require(aliceReady["peerId"] as? Int64)
             let aliceEndpoint = try #require(aliceReady["endpoint"] as? String)
@@ -60,7 +60,7 @@ import Testing
             #expect(await bob.waitForEvent("error") { ($0["message"] as? String) == "alice is offline" } != nil)
 
             // Alice logs in again: a new peer ID, and they reconnect.
-            let again = try juice.login("alice", password: "alice-pw", ["--keepalive", "1"])
+            let again = try juice.login("alice", password: testPassword, ["--keepalive", "1"])
             let againReady = try #require(await again.waitForEvent("ready"))
             let newPeer = try #require(againReady["peerId"] as? Int64)
             #expect(newPeer != alicePeer)
@@ -82,9 +82,9 @@ import Testing
             try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
             let bobPort = Int.random(in: 30000...39000)
             let proxy = try await RecordingProxy(targetPort: bobPort)
-            let bob = try juice.login("bob", password: "bob-pw", ["--listen", "127.0.0.1:\(bobPort)", "--advertise", "127.0.0.1:\(proxy.port)", "--camera", "--mic"])
+            let bob = try juice.login("bob", password: testPassword, ["--listen", "127.0.0.1:\(bobPort)", "--advertise", "127.0.0.1:\(proxy.port)", "--camera", "--mic"])
             try #require(await bob.waitForEvent("ready") != nil, "bob: \(bob.errorOutput)")
-            let alice = try juice.login("alice", password: "alice-pw", ["--camera", "--no-mic"])
+            let alice = try juice.login("alice", password: testPassword, ["--camera", "--no-mic"])
             try #require(await alice.waitForEvent("online") { $0["username"] as? String == "bob" } != nil, "alice: \(alice.output) \(alice.errorOutput)")
             alice.send("/status busy SECRET-STATUS-TEXT")
             alice.send("/msg bob the eagle lands at midnight")

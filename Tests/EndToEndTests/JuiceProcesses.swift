@@ -11,6 +11,8 @@ struct JuiceProcesses {
     let database: TestDatabase
     let server: ManagedProcess
     let url: String
+    /// Where the test's clients keep their state (`JUICE_HOME`); removed by ``stop()``.
+    let clientHome: String
 
     /// The PG* variables that point psql and juiced at the test database.
     var databaseEnvironment: [String: String] { Self.environment(for: database) }
@@ -24,14 +26,15 @@ struct JuiceProcesses {
         return environment
     }
 
-    static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http") async throws -> JuiceProcesses {
+    static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", clientHome: String? = nil) async throws -> JuiceProcesses {
         let database = try await TestDatabase.create("e2e")
         let server = try ManagedProcess(Binaries.juiced, ["--port", "0", "--lease-seconds", String(leaseSeconds)] + extraArguments, environment: environment(for: database))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let range = server.errorOutput.range(of: #"listening on \#(scheme)://127\.0\.0\.1:\d+"#, options: .regularExpression) {
                 let address = server.errorOutput[range].replacingOccurrences(of: "listening on ", with: "")
-                return JuiceProcesses(database: database, server: server, url: address)
+                let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path
+                return JuiceProcesses(database: database, server: server, url: address, clientHome: clientHome ?? home)
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -41,8 +44,11 @@ struct JuiceProcesses {
     }
 
     /// Runs `body` with a fresh service, and always stops it afterwards.
-    static func with(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", _ body: (JuiceProcesses) async throws -> Void) async throws {
-        let juice = try await start(leaseSeconds: leaseSeconds, extraArguments: extraArguments, scheme: scheme)
+    static func with(
+        leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", clientHome: String? = nil,
+        _ body: (JuiceProcesses) async throws -> Void
+    ) async throws {
+        let juice = try await start(leaseSeconds: leaseSeconds, extraArguments: extraArguments, scheme: scheme, clientHome: clientHome)
         do {
             try await body(juice)
         } catch {
@@ -65,12 +71,10 @@ struct JuiceProcesses {
         try await ManagedProcess.run(Binaries.juice, arguments + ["--server", url], stdin: stdin, environment: ["JUICE_HOME": clientHome])
     }
 
-    /// Each test's clients keep their pins and replay state here.
-    var clientHome: String { FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path }
-
-    /// Starts `juice login NAME --json` and sends the password; stdin stays open.
-    func login(_ name: String, password: String, _ extra: [String] = []) throws -> ManagedProcess {
-        let process = try ManagedProcess(Binaries.juice, ["login", name, "--json", "--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
+    /// Starts `juice login NAME --json` (without `--json` when `json` is false, as people run it)
+    /// and sends the password; stdin stays open.
+    func login(_ name: String, password: String, _ extra: [String] = [], json: Bool = true) throws -> ManagedProcess {
+        let process = try ManagedProcess(Binaries.juice, ["login", name] + (json ? ["--json"] : []) + ["--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
         process.send(password)
         return process
     }
@@ -93,6 +97,9 @@ struct JuiceProcesses {
     }
 }
 
+/// The test users' password: libpwquality accepts it (a new password must pass its checks).
+let testPassword = "Squeezed-Fresh-2026!"
+
 /// Parses one `--json` event line.
 func event(_ line: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
@@ -109,15 +116,15 @@ extension ManagedProcess {
 }
 
 extension JuiceProcesses {
-    /// Registers users (password = name + "-pw") and makes the given pairs buddies.
+    /// Registers users (password ``testPassword``) and makes the given pairs buddies.
     func setUp(users: [String], buddies: [(String, String)]) async throws {
         for user in users {
-            let result = try await juice(["register", user, "--password-stdin"], stdin: "\(user)-pw\n")
+            let result = try await juice(["register", user, "--password-stdin"], stdin: "\(testPassword)\n")
             #expect(result.status == 0, "register \(user): \(result.error)")
         }
         for (a, b) in buddies {
-            #expect(try await juice(["buddy", "add", b, "--user", a, "--password-stdin"], stdin: "\(a)-pw\n").status == 0)
-            #expect(try await juice(["buddy", "accept", a, "--user", b, "--password-stdin"], stdin: "\(b)-pw\n").status == 0)
+            #expect(try await juice(["buddy", "add", b, "--user", a, "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
+            #expect(try await juice(["buddy", "accept", a, "--user", b, "--password-stdin"], stdin: "\(testPassword)\n").status == 0)
         }
     }
 }

@@ -28,7 +28,14 @@ import Testing
         let sealed = try SealedIdentity.seal(pair, keyEncryptionKey: keys.keyEncryptionKey)
         #expect(sealed.sealedSecret.count == SealedIdentity.sealedLength)
         #expect(try sealed.open(keyEncryptionKey: keys.keyEncryptionKey).publicKey == pair.publicKey)
-        #expect(throws: SodiumError.authenticationFailed) { try sealed.open(keyEncryptionKey: wrong.keyEncryptionKey) }
+        #expect(throws: SealedIdentity.OpenError.sealedSecretDoesNotOpen) { try sealed.open(keyEncryptionKey: wrong.keyEncryptionKey) }
+    }
+
+    @Test func aSealedIdentityUnderAnotherPublicKeyIsASubstitution() throws {
+        let keys = try AccountKeys.derive(password: SecretBytes(Array("pw".utf8)), username: alice, realm: .default)
+        let sealed = try SealedIdentity.seal(try BoxKeyPair.generate(), keyEncryptionKey: keys.keyEncryptionKey)
+        let substituted = try SealedIdentity(publicKey: try BoxKeyPair.generate().publicKey, sealedSecret: sealed.sealedSecret)
+        #expect(throws: SealedIdentity.OpenError.publicKeyMismatch) { try substituted.open(keyEncryptionKey: keys.keyEncryptionKey) }
     }
 }
 

@@ -12,14 +12,14 @@ import Testing
     @Test func replayedM1GetsNoSessionEvenAfterAResponderRestart() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UInt32.random(in: 0...UInt32.max)).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        let guard1 = ReplayGuard(file: file)
+        let guard1 = try ReplayGuard(file: file)
         let (i, start) = PeerConnection.initiator(try p.initiator(), localStatic: p.alice, remoteStatic: p.bob.publicKey, presence: p.alicePresence)
         var initiator = i
         var responder = p.responder(replayGuard: guard1)
         let m1 = sent(start)[0]
         let m2 = sent(responder.receive(m1))[0]
         let confirmActions = responder.receive(sent(initiator.receive(m2))[0])
-        guard case let .established(key, _, _, timestamp?)? = confirmActions.first(where: { if case .established = $0 { true } else { false } }) else {
+        guard case let .established(key, _, _, timestamp)? = confirmActions.first(where: { if case .established = $0 { true } else { false } }) else {
             Issue.record("no session"); return
         }
         guard1.record(key: key, timestamp: timestamp)
@@ -28,7 +28,7 @@ import Testing
         var again = p.responder(replayGuard: guard1)
         #expect(closed(again.receive(m1)) == HandshakeError.replayed.description)
         // After a restart: the guard reloads its file and still drops it.
-        var restarted = p.responder(replayGuard: ReplayGuard(file: file))
+        var restarted = p.responder(replayGuard: try ReplayGuard(file: file))
         #expect(closed(restarted.receive(m1)) == HandshakeError.replayed.description)
     }
 
@@ -217,15 +217,15 @@ import Testing
     @Test func aTimestampFarInTheFutureIsDropped() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UInt32.random(in: 0...UInt32.max)).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        var responder = p.responder(replayGuard: ReplayGuard(file: file))
+        var responder = p.responder(replayGuard: try ReplayGuard(file: file))
         let m1 = try p.initiator(timestamp: Parties.now() + 3_600_000).message1
         #expect(closed(responder.receive(PeerFrame(.m1, m1))) == HandshakeError.replayed.description)
-        var old = p.responder(replayGuard: ReplayGuard(file: file))
+        var old = p.responder(replayGuard: try ReplayGuard(file: file))
         #expect(closed(old.receive(PeerFrame(.m1, try p.initiator(timestamp: Parties.now() - 3_600_000).message1))) == HandshakeError.replayed.description)
     }
 
-    @Test func anM1FloodIsDroppedBeforeAnyPublicKeyWork() {
-        let policy = AdmissionPolicy(replayGuard: ReplayGuard(file: URL(fileURLWithPath: "/nonexistent/replay.json")))
+    @Test func anM1FloodIsDroppedBeforeAnyPublicKeyWork() throws {
+        let policy = AdmissionPolicy(replayGuard: try ReplayGuard(file: URL(fileURLWithPath: "/nonexistent/replay.json")))
         let admitted = (0..<1000).filter { _ in policy.allowHandshake() }.count
         #expect(admitted <= Int(AdmissionPolicy.burst) + 5)
         #expect(admitted >= Int(AdmissionPolicy.burst))

@@ -21,7 +21,7 @@ import Testing
         #expect(key == p.alice.publicKey)
         #expect(peer == p.alicePeer)
         #expect(presence == p.alicePresence)
-        #expect(timestamp != nil)
+        #expect(timestamp > 0)
     }
 
     @Test func messagesReceiptsAndGoodbyeFlowBothWays() throws {

@@ -45,7 +45,12 @@ func closed(_ actions: [PeerConnection.Action]) -> String? {
 }
 
 func isEstablished(_ actions: [PeerConnection.Action]) -> Bool {
-    actions.contains { if case .established = $0 { true } else { false } }
+    established(actions) != nil
+}
+
+/// The details of the `established` action, if there is one.
+func established(_ actions: [PeerConnection.Action]) -> (remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64)? {
+    actions.lazy.compactMap { if case let .established(key, peer, presence, timestamp) = $0 { (key, peer, presence, timestamp) } else { nil } }.first
 }
 
 /// A full handshake; returns both machines established and the frames exchanged.
@@ -56,12 +61,13 @@ func handshake(_ p: Parties) throws -> (initiator: PeerConnection, responder: Pe
     let m1 = try #require(sent(start).first)
     let m2 = try #require(sent(responder.receive(m1)).first)
     let afterM2 = initiator.receive(m2)
-    #expect(isEstablished(afterM2))
+    #expect(!isEstablished(afterM2)) // not until the responder's hello opens
     let confirm = try #require(sent(afterM2).first)
     let afterConfirm = responder.receive(confirm)
     #expect(isEstablished(afterConfirm))
     let answer = try #require(sent(afterConfirm).first)
-    #expect(initiator.receive(answer) == [.received(.hello(p.bobPresence))])
+    let timestamp = try #require(established(afterConfirm)?.timestamp)
+    #expect(initiator.receive(answer) == [.established(remoteStatic: p.bob.publicKey, remotePeerID: nil, presence: p.bobPresence, timestamp: timestamp)])
     return (initiator, responder, m1, m2, confirm, answer)
 }
 
@@ -71,3 +77,32 @@ func flipped(_ frame: PeerFrame, bit: Int) -> PeerFrame {
     return PeerFrame(frame.kind, body)
 }
 
+
+/// A responder established with an initiator that the test drives by hand: `push` seals any
+/// bytes as the initiator's next record, so a test can send what an honest client never would.
+func responderWithHandRolledInitiator(_ p: Parties) throws -> (responder: PeerConnection, push: SecretStream.Push) {
+    let initiator = try p.initiator()
+    var responder = p.responder()
+    let m2 = try #require(sent(responder.receive(PeerFrame(.m1, initiator.message1))).first)
+    let keys = try initiator.receive(message2: m2.body).keys
+    let push = try SecretStream.Push(key: keys.initiatorToResponder)
+    #expect(isEstablished(responder.receive(PeerFrame(.streamStart, push.header + (try push.push(TransportMessage.hello(p.alicePresence).encoded))))))
+    return (responder, push)
+}
+
+/// An initiator that has received M2 from a responder the test drives by hand: the responder's
+/// stream (header and first record) is the test's to write with `push`.
+func initiatorWithHandRolledResponder(_ p: Parties) throws -> (initiator: PeerConnection, push: SecretStream.Push) {
+    var (initiator, start) = PeerConnection.initiator(try p.initiator(), localStatic: p.alice, remoteStatic: p.bob.publicKey, presence: p.alicePresence)
+    let hello = try HandshakeResponder.open(message1: sent(start)[0].body, localStatic: p.bob)
+    let (m2, keys) = try HandshakeResponder.respond(to: hello, localStatic: p.bob, presence: p.bobPresence)
+    let afterM2 = initiator.receive(PeerFrame(.m2, m2))
+    #expect(sent(afterM2).first?.kind == .streamStart)
+    #expect(!isEstablished(afterM2))
+    return (initiator, try SecretStream.Push(key: keys.responderToInitiator))
+}
+
+/// A record frame sealing `plain` on `push`.
+func record(_ plain: [UInt8], on push: SecretStream.Push) throws -> PeerFrame {
+    PeerFrame(.record, try push.push(plain))
+}

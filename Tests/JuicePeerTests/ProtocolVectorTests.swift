@@ -50,4 +50,15 @@ enum Vector {
         #expect(hex(plain) == "01010000")
         #expect(try TransportMessage(plain) == .hello(Vector.alicePresence))
     }
+
+    @Test func safetyNumberMatchesTheDocument() throws {
+        let alice = try BoxKeyPair(secretKey: Vector.aliceSecret).publicKey, bob = try BoxKeyPair(secretKey: Vector.bobSecret).publicKey
+        let expected = "23851 33748 49536 09608 65692 09973"
+        #expect(try SafetyNumber.compute((Username("alice"), alice), (Username("bob"), bob)) == expected)
+        #expect(try SafetyNumber.compute((Username("bob"), bob), (Username("alice"), alice)) == expected)
+        // The same by hand: BLAKE2b-30, each 5-byte group a big-endian 40-bit integer modulo 100,000.
+        let digest = try GenericHash.hash(Array("juice/v1/safety".utf8) + Array("alice".utf8) + [0] + alice + Array("bob".utf8) + [0] + bob, outputLength: 30)
+        #expect(hex(digest) == "ea35c7a5eb336f1bef143bb9123880053c222ea85a53fed2dcca7a988635")
+        #expect(digest[0..<5].reduce(UInt64(0)) { $0 * 256 + UInt64($1) } % 100_000 == 23851)
+    }
 }

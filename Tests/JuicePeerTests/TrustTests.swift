@@ -45,10 +45,73 @@ import Testing
         let warned = events.withLock { $0 }.contains { if case .keyChanged(bob, _) = $0 { true } else { false } }
         #expect(warned)
         await #expect(throws: InvalidValue.self) { try await network.send(text: "hi", to: bob) }
-        let (_, changed) = try await network.verify(bob)
-        #expect(changed)
+        #expect(try await network.verify(bob).changed)
         try await network.acceptKey(bob)
         #expect(try await network.verify(bob).changed == false)
+        await network.shutdown()
+    }
+
+    @Test func safetyNumbersComeFromTheOpenedIdentityAndThePinnedKey() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let alice = try Username("alice"), bob = try Username("bob")
+        let identity = try BoxKeyPair.generate()
+        let pinned = try BoxKeyPair.generate().publicKey, substituted = try BoxKeyPair.generate().publicKey
+        let trust = BuddyTrust(username: alice, identity: identity, pins: try KnownKeys(directory: directory))
+        let first = try trust.verify(bob, serverKey: pinned)
+        #expect(first.safetyNumber == (try SafetyNumber.compute((alice, identity.publicKey), (bob, pinned))))
+        #expect(!first.changed)
+        // The server now states another key: the number stays the pinned key's, the new one is
+        // offered only as a candidate, until accepted.
+        let changed = try trust.verify(bob, serverKey: substituted)
+        #expect(changed.safetyNumber == first.safetyNumber)
+        #expect(changed.candidateSafetyNumber == (try SafetyNumber.compute((alice, identity.publicKey), (bob, substituted))))
+        let accepted = try trust.verify(bob, serverKey: substituted, accept: true)
+        #expect(accepted.safetyNumber == changed.candidateSafetyNumber)
+        #expect(!accepted.changed)
+    }
+
+    @Test func anUnreadableOrCorruptPinFileIsAnErrorNotAnEmptyOne() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("known_keys")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("bob not-base64\n".utf8).write(to: file)
+        #expect(throws: InvalidValue.self) { try KnownKeys(file: file) }
+        try Data([0xff, 0xfe, 0x00]).write(to: file)
+        #expect(throws: InvalidValue.self) { try KnownKeys(file: file) }
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createDirectory(at: file, withIntermediateDirectories: true) // a directory: unreadable as a file
+        #expect(throws: InvalidValue.self) { try KnownKeys(file: file) }
+        let replay = directory.appendingPathComponent("replay.json")
+        try Data("{not json".utf8).write(to: replay)
+        #expect(throws: InvalidValue.self) { try ReplayGuard(file: replay) }
+        #expect(throws: InvalidValue.self) { try PeerNetwork(username: Username("alice"), presence: PeerPresence(capabilities: .none), stateDirectory: directory) { _ in } }
+    }
+
+    @Test func sharedKeysAreFoundAmongBuddiesAndAgainstOurOwn() throws {
+        let own = RandomBytes.bytes(32), one = RandomBytes.bytes(32), two = RandomBytes.bytes(32)
+        let bob = try Username("bob"), carol = try Username("carol"), dave = try Username("dave"), erin = try Username("erin")
+        #expect(SharedKeys.find(in: [(bob, one), (carol, two)], own: own).isEmpty)
+        #expect(SharedKeys.find(in: [(bob, one), (carol, one), (dave, two)], own: own) == [bob, carol])
+        #expect(SharedKeys.find(in: [(bob, one), (erin, own)], own: own) == [erin])
+    }
+
+    @Test func buddiesWithOneKeyBetweenThemAreNeitherTrustedNorMessaged() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let events = Locked<[PeerEvent]>([])
+        let bob = try Username("bob"), carol = try Username("carol")
+        let key = try BoxKeyPair.generate().publicKey
+        let network = try PeerNetwork(
+            username: Username("alice"), presence: PeerPresence(capabilities: .none), stateDirectory: directory,
+            emit: { event in events.withLock { $0.append(event) } }
+        )
+        let buddies = [bob, carol].map { PeerNetwork.Buddy(username: $0, publicKey: key, peerID: .offline, endpoint: nil) }
+        await network.goOnline(identity: try BoxKeyPair.generate(), peerID: PeerID(rawValue: 7)!, buddies: buddies)
+        let warnings = events.withLock { $0 }.compactMap { if case .error(let message) = $0 { message } else { nil } }
+        #expect(warnings.contains { $0.contains("bob, carol") && $0.contains("same public key") }, "\(warnings)")
+        for name in [bob, carol] {
+            await #expect(throws: InvalidValue.self) { try await network.send(text: "hi", to: name) }
+            await #expect(throws: InvalidValue.self) { try await network.verify(name) }
+        }
         await network.shutdown()
     }
 }

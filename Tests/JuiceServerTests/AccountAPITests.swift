@@ -54,23 +54,6 @@ import Testing
         }
     }
 
-    @Test func failedLoginsAreThrottledPerAccount() async throws {
-        try await withService({ $0.accounts.maxLoginFailures = 3 }) { api, _, _ in
-            let alice = TestUser("alice"), bob = TestUser("bob")
-            try await api.register(alice)
-            try await api.register(bob)
-            for _ in 0..<3 {
-                #expect(try await api.login(alice, authKey: RandomBytes.bytes(32)).status == .unauthorized)
-                #expect(try await api.login(TestUser("ghost")).status == .unauthorized)
-            }
-            let throttled = try await api.login(alice)
-            #expect(throttled.status == .tooManyRequests)
-            #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
-            #expect(try await api.login(TestUser("ghost")).status == .tooManyRequests)
-            #expect(try await api.login(bob).status == .ok)
-        }
-    }
-
     @Test func duplicateAndCaseVariantRegistrationsConflict() async throws {
         try await withService { api, _, _ in
             #expect(try await api.register(TestUser("alice")).status == .created)

@@ -55,6 +55,7 @@ import Testing
         rejected("INSERT INTO buddies (requester_id, addressee_id) VALUES ($1, $1)", [id]) { $0.isCheckViolation }
         rejected(insert, ["alice", key, sealed]) { $0.isUniqueViolation }
         rejected(insert, ["Alice", key, sealed]) { $0.isCheckViolation }
+        rejected(insert, ["bob", key, sealed]) { $0.isUniqueViolation && $0.constraint == "accounts_public_key_key" } // one key, one account
         rejected("INSERT INTO buddies (requester_id, addressee_id) VALUES ($1, 999999)", [id]) { $0.isForeignKeyViolation }
         rejected("UPDATE presence_state SET peer_id = 5 WHERE account_id = $1", [id]) { $0.isCheckViolation } // online needs a lease
     }

@@ -62,6 +62,9 @@ struct APIResponse: Sendable {
 struct APIClient: Sendable {
     let client: any TestClientProtocol
 
+    /// The service's port on 127.0.0.1.
+    var port: Int { client.port ?? 0 }
+
     func request(
         _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil, headers extra: HTTPFields = [:]
     ) async throws -> APIResponse {
@@ -88,9 +91,26 @@ struct APIClient: Sendable {
         _ user: TestUser, authKey: [UInt8]? = nil, online: Bool = true, endpoint: String = "127.0.0.1:4000", camera: Bool = false, mic: Bool = false,
         headers: HTTPFields = [:]
     ) async throws -> APIResponse {
+        try await request(.post, "/v1/sessions", json: loginBody(user, authKey: authKey, online: online, endpoint: endpoint, camera: camera, mic: mic), headers: headers)
+    }
+
+    /// The JSON body of a login.
+    func loginBody(_ user: TestUser, authKey: [UInt8]? = nil, online: Bool = true, endpoint: String = "127.0.0.1:4000", camera: Bool = false, mic: Bool = false) -> [String: Any] {
         var body: [String: Any] = ["username": user.name, "realm": "juice", "authKey": b64(authKey ?? user.authKey), "online": online]
         if online { body["endpoint"] = endpoint; body["camera"] = camera; body["mic"] = mic }
-        return try await request(.post, "/v1/sessions", json: body, headers: headers)
+        return body
+    }
+
+    /// A login sent from another loopback address (`127.0.0.N`) by curl, as a second machine
+    /// would; returns the HTTP status.
+    func login(_ user: TestUser, authKey: [UInt8]? = nil, from address: String, online: Bool = false) async throws -> Int {
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: loginBody(user, authKey: authKey, online: online)), as: UTF8.self)
+        let curl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), [
+            "-sS", "-o", "/dev/null", "-w", "%{http_code}\n", "--interface", address,
+            "-H", "content-type: application/json", "--data-binary", body, "http://127.0.0.1:\(port)/v1/sessions",
+        ])
+        try #require(curl.status == 0, "curl failed: \(curl.error)")
+        return Int(curl.output) ?? 0
     }
 
     /// Logs in and returns the token, failing the test if login fails.

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOSSL
 import OpenAPIRuntime
 import Synchronization
 
@@ -30,7 +31,9 @@ struct ServiceErrorMiddleware: ClientMiddleware {
         do {
             (response, responseBody) = try await next(request, body, baseURL)
         } catch {
-            throw ServiceError(status: nil, message: "cannot reach the Juice server at \(baseURL.absoluteString)")
+            // The transport's error arrives wrapped in a ClientError whose description holds the
+            // whole request, auth key included: only its kind is kept.
+            throw Self.transportFailure((error as? ClientError)?.underlyingError ?? error, baseURL)
         }
         guard response.status.kind != .successful else { return (response, responseBody) }
         var message = "the server answered \(response.status.code) \(response.status.reasonPhrase)"
@@ -39,5 +42,14 @@ struct ServiceErrorMiddleware: ClientMiddleware {
             message = json["message"] ?? message
         }
         throw ServiceError(status: response.status.code, message: message)
+    }
+
+    private static func transportFailure(_ error: any Error, _ baseURL: URL) -> ServiceError {
+        let server = baseURL.absoluteString
+        return switch error {
+        case is NIOSSLError: ServiceError(status: nil, message: "the Juice server at \(server) did not present a certificate this client trusts (for a private CA, pass --ca-file)")
+        case is NIOSSLExtraError: ServiceError(status: nil, message: "the Juice server at \(server) presented a certificate for another name")
+        default: ServiceError(status: nil, message: "cannot reach the Juice server at \(server)")
+        }
     }
 }

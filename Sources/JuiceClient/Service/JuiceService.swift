@@ -14,16 +14,17 @@ public struct JuiceService: Sendable {
     /// The realm this client salts passwords with.
     public let realm: Realm
 
-    /// A client for the server at `url`.
-    public init(url: URL, realm: Realm) throws {
-        guard let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ServiceError(status: nil, message: "--server must be an http:// or https:// URL")
-        }
-        self.realm = realm
+    /// The service's name for scoping client state: `realm@host:port`.
+    public let scope: String
+
+    /// A client for the server at `address`.
+    public init(address: ServerAddress) {
+        realm = address.realm
+        scope = address.scope
         client = Client(
-            serverURL: url,
+            serverURL: address.url,
             configuration: .juice,
-            transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(15))),
+            transport: AsyncHTTPClientTransport(configuration: .init(client: address.httpClient, timeout: .seconds(15))),
             middlewares: [ServiceErrorMiddleware(), token]
         )
     }

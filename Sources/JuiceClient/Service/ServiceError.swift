@@ -11,5 +11,6 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    public var description: String { message }
+    /// The message, safe to print: the server's text cannot carry terminal control sequences.
+    public var description: String { TerminalText.visible(message) }
 }

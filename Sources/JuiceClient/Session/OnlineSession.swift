@@ -45,7 +45,7 @@ public struct OnlineSession: Sendable {
         let printer = self.printer
         let network = try PeerNetwork(
             username: username, presence: PeerPresence(capabilities: options.capabilities),
-            stateDirectory: ClientState.directory(for: username), keepalive: options.keepalive,
+            stateDirectory: service.stateDirectory(for: username), keepalive: options.keepalive,
             emit: { printer.emit(.peer($0)) }
         )
         let endpoint: Endpoint
@@ -83,7 +83,14 @@ public struct OnlineSession: Sendable {
         let current = await network.currentPresence
         let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
         let response = try await service.login(username: username, keys: keys, presence: presence)
-        let identity = try response.openIdentity(with: keys)
+        let identity: BoxKeyPair
+        do {
+            identity = try response.openIdentity(with: keys)
+        } catch {
+            // Buddies must not see us online with a key we do not hold: go offline at once.
+            try? await service.logout()
+            throw ServiceError(status: nil, message: "\(error); logged out again")
+        }
         printer.emit(.ready(username: response.username, peerID: response.lease.peerId, endpoint: presence.endpoint.description, leaseSeconds: Int(response.lease.leaseSeconds)))
         response.buddies.forEach { printer.emit(.buddy($0)) }
         await network.goOnline(identity: identity, peerID: PeerID(rawValue: response.lease.peerId) ?? .offline, buddies: response.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: Int(response.lease.leaseSeconds))

@@ -70,9 +70,7 @@ actor SessionContext {
             printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
         case let .verify(name, accept):
             let buddy = try Username(name)
-            if accept { try await network.acceptKey(buddy) }
-            let (number, changed) = try await network.verify(buddy)
-            printer.emit(.safetyNumber(buddy, number: number, changed: changed))
+            printer.emit(.safetyNumber(accept ? try await network.acceptKey(buddy) : try await network.verify(buddy)))
         }
     }
 
@@ -84,7 +82,7 @@ actor SessionContext {
     private func publish(_ change: (inout PeerPresence) -> Void) async throws {
         var next = await network.currentPresence
         change(&next)
-        await network.publish(next)
+        try await network.publish(next)
     }
 
     private func refreshBuddies(print: Bool) async throws {

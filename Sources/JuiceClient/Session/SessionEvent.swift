@@ -13,7 +13,7 @@ public enum SessionEvent: Sendable {
     case loggedOut(username: String)
     case peer(PeerEvent)
     case sent(to: Username, id: MessageID)
-    case safetyNumber(Username, number: String, changed: Bool)
+    case safetyNumber(BuddyTrust.Report)
 
     /// The JSON object for `--json`.
     var json: [String: JSONValue] {
@@ -32,14 +32,21 @@ public enum SessionEvent: Sendable {
         case let .error(text): ["event": "error", "message": .string(text)]
         case let .loggedOut(username): ["event": "logged-out", "username": .string(username)]
         case let .sent(to, id): ["event": "sent", "to": .string(to.value), "id": .string(id.description)]
-        case let .safetyNumber(name, number, changed):
-            ["event": "safety-number", "username": .string(name.value), "safetyNumber": .string(number), "changed": .bool(changed)]
+        case let .safetyNumber(report):
+            [
+                "event": "safety-number", "username": .string(report.buddy.value), "safetyNumber": .string(report.safetyNumber),
+                "changed": .bool(report.changed), "newSafetyNumber": report.candidateSafetyNumber.map(JSONValue.string) ?? .null,
+            ]
         case .peer(let event): event.json
         }
     }
 
-    /// The line for people.
-    var text: String {
+    /// The line for people, with hints that fit where they are (`hints`). Whatever came from
+    /// others is made harmless (``TerminalText``): a message's line breaks become indented
+    /// continuation lines, other control characters show as escapes.
+    func text(_ hints: Hints) -> String { TerminalText.visible(plainText(hints)) }
+
+    private func plainText(_ hints: Hints) -> String {
         switch self {
         case let .ready(username, peerID, endpoint, lease):
             "* online as \(username), peer ID \(peerID), listening on \(endpoint) (lease \(lease) s)"
@@ -49,7 +56,7 @@ public enum SessionEvent: Sendable {
                 b.peerId != 0
                     ? "* buddy \(b.username): \(b.status.rawValue), peer \(b.peerId) at \(b.endpoint ?? "?")"
                     : "* buddy \(b.username): offline"
-            case .incoming: "* \(b.username) wants to be your buddy: /accept \(b.username)"
+            case .incoming: "* \(b.username) wants to be your buddy: \(hints.accept(b.username))"
             case .outgoing: "* waiting for \(b.username) to accept your request"
             }
         case let .renewed(lease): "* presence renewed for \(lease) s"
@@ -57,9 +64,11 @@ public enum SessionEvent: Sendable {
         case let .error(text): "! \(text)"
         case let .loggedOut(username): "* \(username) logged out"
         case let .sent(to, _): "-> \(to): sent"
-        case let .safetyNumber(name, number, changed):
-            "* safety number with \(name): \(number)" + (changed ? " (NEW KEY: if it matches, /verify \(name) accept)" : "")
-        case .peer(let event): event.text
+        case let .safetyNumber(report):
+            "* safety number with \(report.buddy): \(report.safetyNumber)" + (report.candidateSafetyNumber.map {
+                " — but the server now states a NEW KEY for \(report.buddy), whose number is \($0); if \(report.buddy) reads you that number, run: \(hints.acceptKey(report.buddy.value))"
+            } ?? "")
+        case .peer(let event): event.text(hints)
         }
     }
 }
@@ -83,14 +92,14 @@ extension PeerEvent {
         }
     }
 
-    var text: String {
+    func text(_ hints: Hints) -> String {
         switch self {
         case let .online(name, _, _, presence), let .presence(name, presence): "* \(name) is \(presence.text)"
         case let .offline(name, reason): "* \(name) is offline (\(reason))"
         case let .message(from, _, text): "<\(from)> \(text)"
         case let .delivered(to, _): "-> \(to): delivered"
         case let .keyChanged(name, number):
-            "! WARNING: \(name)'s key changed. Not connecting until you compare safety numbers (\(number)) and run /verify \(name) accept"
+            "! WARNING: \(name)'s key changed. Not connecting until you compare safety numbers (\(number)) and run: \(hints.acceptKey(name.value))"
         case .error(let message): "! \(message)"
         }
     }
@@ -128,13 +137,40 @@ enum JSONValue: Sendable, Encodable, ExpressibleByStringLiteral {
     }
 }
 
+/// How a hint names a command: as typed inside `juice login`, or in a shell.
+public enum Hints: Sendable {
+    /// Inside a session: `/accept bob`.
+    case session
+    /// In a shell, acting as `user`: `juice buddy accept bob --user alice`.
+    case shell(user: Username)
+
+    func accept(_ name: String) -> String {
+        switch self {
+        case .session: "/accept \(name)"
+        case .shell(let user): "juice buddy accept \(name) --user \(user)"
+        }
+    }
+
+    func acceptKey(_ name: String) -> String {
+        switch self {
+        case .session: "/verify \(name) accept"
+        case .shell(let user): "juice verify \(name) --user \(user) --accept"
+        }
+    }
+}
+
 /// Prints events to standard output, one per line, flushing each.
 public struct EventPrinter: Sendable {
     /// Print JSON objects instead of text.
     public let json: Bool
+    /// Where the user types the commands that hints name.
+    public let hints: Hints
 
     /// Creates a printer.
-    public init(json: Bool) { self.json = json }
+    public init(json: Bool, hints: Hints = .session) {
+        self.json = json
+        self.hints = hints
+    }
 
     /// Prints one event.
     public func emit(_ event: SessionEvent) {
@@ -144,7 +180,7 @@ public struct EventPrinter: Sendable {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             line = (try? encoder.encode(event.json)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"event":"error"}"#
         } else {
-            line = event.text
+            line = event.text(hints)
         }
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

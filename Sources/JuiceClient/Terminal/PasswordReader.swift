@@ -60,5 +60,5 @@ public struct PasswordReader: Sendable {
 /// A password could not be read; one line for a person.
 public struct PasswordError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

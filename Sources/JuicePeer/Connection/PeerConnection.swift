@@ -3,17 +3,22 @@ import Sodium
 
 /// One peer connection as a pure state machine: frames and requests in, actions out, no I/O.
 ///
-/// The initiator trusts the responder once M2's confirmation checks (it proves the responder's
-/// static secret). The responder trusts the initiator only when the initiator's first transport
-/// record opens under the session keys, which need the initiator's static secret (`se`): until
-/// then it reports nothing and sends no data.
+/// Each side reports the other as established only when the other's stream start opens under the
+/// session keys and its first record is a `hello`; any other first record closes the connection.
+/// For the responder that is what authenticates the initiator (the keys need the initiator's
+/// static secret, `se`); the initiator has already checked M2's confirmation, and waits for the
+/// responder's `hello` so that both sides report the same moment. Until then neither reports
+/// anything nor sends data. After that, a second `hello` or any record that does not decode closes
+/// the connection; a receipt for an ID this connection never sent is ignored.
 public struct PeerConnection: Sendable {
     /// What the caller must do.
     public enum Action: Sendable, Equatable {
         /// Write a frame.
         case send(PeerFrame)
-        /// The peer is authenticated: mark it online with these details.
-        case established(remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64?)
+        /// The peer is authenticated: mark it online with these details. `remotePeerID` is the
+        /// initiator's, from M1 (nil for the initiator, which dialled a known peer ID);
+        /// `timestamp` is M1's, on both sides.
+        case established(remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64)
         /// A transport message arrived.
         case received(TransportMessage)
         /// Close the connection; `graceful` after a goodbye.
@@ -27,7 +32,8 @@ public struct PeerConnection: Sendable {
         case awaitingMessage1(admission: Admission)
         case awaitingMessage2(HandshakeInitiator)
         case awaitingConfirmation(hello: HandshakeResponder.Hello, keys: SessionKeys)
-        case established(push: SecretStream.Push, pull: SecretStream.Pull?, pullKey: SecretBytes)
+        case awaitingAnswer(push: SecretStream.Push, pullKey: SecretBytes, timestamp: UInt64)
+        case established(push: SecretStream.Push, pull: SecretStream.Pull)
         case closed
     }
 
@@ -35,6 +41,8 @@ public struct PeerConnection: Sendable {
     private let localStatic: BoxKeyPair
     private var localPresence: PeerPresence
     private var remoteStatic: [UInt8]?
+    /// Chat messages sent on this connection whose receipt has not come back.
+    private var awaitingReceipt: Set<MessageID> = []
 
     private init(state: State, localStatic: BoxKeyPair, localPresence: PeerPresence, remoteStatic: [UInt8]?) {
         self.state = state
@@ -89,8 +97,12 @@ public struct PeerConnection: Sendable {
 
     /// Sends a transport message (ignored unless established).
     public mutating func send(_ message: TransportMessage) -> [Action] {
-        guard case .established(let push, _, _) = state else { return [] }
-        if case .presence(let presence) = message { localPresence = presence }
+        guard case .established(let push, _) = state else { return [] }
+        switch message {
+        case .presence(let presence): localPresence = presence
+        case .chat(let id, _): awaitingReceipt.insert(id)
+        default: break
+        }
         do {
             let record = try push.push(message.encoded, tag: message == .goodbye ? .final : .message)
             if message == .goodbye { state = .closed }
@@ -114,37 +126,41 @@ public struct PeerConnection: Sendable {
             let result = try handshake.receive(message2: frame.body)
             let push = try SecretStream.Push(key: result.keys.initiatorToResponder)
             let first = try push.push(TransportMessage.hello(localPresence).encoded)
-            state = .established(push: push, pull: nil, pullKey: result.keys.responderToInitiator)
-            return [
-                .send(PeerFrame(.streamStart, push.header + first)),
-                .established(remoteStatic: remoteStatic ?? [], remotePeerID: nil, presence: result.remotePresence, timestamp: nil),
-            ]
+            state = .awaitingAnswer(push: push, pullKey: result.keys.responderToInitiator, timestamp: handshake.timestamp)
+            return [.send(PeerFrame(.streamStart, push.header + first))]
 
         case let (.awaitingConfirmation(hello, keys), .streamStart):
             let (pull, message) = try Self.startPull(key: keys.initiatorToResponder, frame.body)
             guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
             let push = try SecretStream.Push(key: keys.responderToInitiator)
             let first = try push.push(TransportMessage.hello(localPresence).encoded)
-            state = .established(push: push, pull: pull, pullKey: keys.initiatorToResponder)
+            state = .established(push: push, pull: pull)
             remoteStatic = hello.remoteStatic
             return [
                 .send(PeerFrame(.streamStart, push.header + first)),
                 .established(remoteStatic: hello.remoteStatic, remotePeerID: hello.initiatorPeerID, presence: presence, timestamp: hello.timestamp),
             ]
 
-        case let (.established(push, nil, pullKey), .streamStart):
+        case let (.awaitingAnswer(push, pullKey, timestamp), .streamStart):
             let (pull, message) = try Self.startPull(key: pullKey, frame.body)
-            state = .established(push: push, pull: pull, pullKey: pullKey)
-            return [.received(message)]
+            guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
+            state = .established(push: push, pull: pull)
+            return [.established(remoteStatic: remoteStatic ?? [], remotePeerID: nil, presence: presence, timestamp: timestamp)]
 
-        case let (.established(_, pull?, _), .record):
+        case let (.established(_, pull), .record):
             let (plain, tag) = try pull.pull(frame.body)
             let message = try TransportMessage(plain)
             if message == .goodbye || tag == .final {
                 state = .closed
                 return [.received(.goodbye), .close(graceful: true, reason: "goodbye")]
             }
-            return [.received(message)]
+            switch message {
+            case .hello: throw HandshakeError.unexpectedMessage // only the first record is a hello
+            case .delivered(let id):
+                guard awaitingReceipt.remove(id) != nil else { return [] } // not sent here, or already confirmed: ignored
+                return [.received(message)]
+            default: return [.received(message)]
+            }
 
         default:
             throw HandshakeError.unexpectedMessage

@@ -7,6 +7,8 @@ import Sodium
 public struct HandshakeInitiator: Sendable {
     /// The bytes of message 1, to send.
     public let message1: [UInt8]
+    /// The timestamp M1 carries (ms since 1970).
+    public let timestamp: UInt64
     private let localStatic: BoxKeyPair
     private let ephemeral: BoxKeyPair
     private let remoteStatic: [UInt8]
@@ -44,6 +46,7 @@ public struct HandshakeInitiator: Sendable {
             sealedPayload: try Box.seal(payload.encoded, nonce: payloadNonce, to: remoteStatic, from: localStatic.secretKey)
         ).encoded
         message1 = m1
+        self.timestamp = timestamp
         h1 = try KeySchedule.h1(m1: m1)
         self.localStatic = localStatic
         self.ephemeral = ephemeral

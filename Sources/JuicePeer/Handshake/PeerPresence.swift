@@ -7,7 +7,8 @@ public struct PeerPresence: Sendable, Equatable {
     public var capabilities: Capabilities
     /// Online, away or busy.
     public var status: PresenceStatus
-    /// Free text, at most 200 characters.
+    /// Free text, at most 200 characters, no control characters (``StatusText``); a receiver
+    /// treats any other text as a malformed record.
     public var statusText: String
 
     /// Creates presence details.
@@ -29,7 +30,7 @@ public struct PeerPresence: Sendable, Equatable {
         let status = Int(try reader.u8())
         guard flags & ~3 == 0, status < PresenceStatus.allCases.count else { throw .malformed }
         let text = try reader.shortString()
-        guard text.count <= StatusText.maxLength else { throw .malformed }
+        guard (try? StatusText.validate(text)) != nil else { throw .malformed } // too long or control characters
         return PeerPresence(capabilities: Capabilities(camera: flags & 1 != 0, mic: flags & 2 != 0), status: PresenceStatus.allCases[status], statusText: text)
     }
 }

@@ -10,7 +10,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// What a link reports to the network, in order.
     enum Event: Sendable {
         case opened(linkID: Int, handler: NIOLoopBound<PeerChannelHandler>)
-        case established(linkID: Int, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64?)
+        case established(linkID: Int, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64)
         case received(linkID: Int, TransportMessage)
         case closed(linkID: Int, graceful: Bool, reason: String)
     }
@@ -23,10 +23,14 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let policy: AdmissionPolicy?
     private var lastHeard = NIODeadline.now()
     private var timer: RepeatedTask?
+    private var handshakeDeadline: Scheduled<Void>?
     private var graceful = false
     private var closeReason = "connection lost"
     private var context: ChannelHandlerContext?
     private var flushScheduled = false
+
+    /// How long a connection may take, from the moment it opens, to become an authenticated session.
+    static let handshakeTimeout = TimeAmount.seconds(10)
 
     init(linkID: Int, connection: PeerConnection, initialActions: [PeerConnection.Action], keepalive: KeepaliveSettings, policy: AdmissionPolicy?, sink: @escaping @Sendable (Event) -> Void) {
         self.linkID = linkID
@@ -48,6 +52,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         pendingActions = []
         let interval = TimeAmount(keepalive.interval)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handshakeDeadline = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) { bound.value.handshakeTimedOut() }
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             bound.value.tick()
         }
@@ -67,6 +72,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        handshakeDeadline?.cancel()
         sink(.closed(linkID: linkID, graceful: graceful, reason: closeReason))
         context.fireChannelInactive()
     }
@@ -111,12 +117,16 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         context?.close(promise: nil)
     }
 
+    private func handshakeTimedOut() {
+        guard let context, !connection.isEstablished else { return }
+        closeReason = "handshake timed out"
+        context.close(promise: nil)
+    }
+
     private func tick() {
-        guard let context else { return }
+        guard let context, connection.isEstablished else { return } // the handshake has its own deadline
         let silence = NIODeadline.now() - lastHeard
-        if !connection.isEstablished {
-            if silence > .seconds(10) { closeReason = "handshake timed out"; context.close(promise: nil) }
-        } else if silence > TimeAmount(keepalive.timeout) {
+        if silence > TimeAmount(keepalive.timeout) {
             closeReason = "keepalive timeout"
             context.close(promise: nil)
         } else {
@@ -131,6 +141,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(frame), promise: nil)
                 scheduleFlush(context)
             case let .established(remoteStatic, remotePeerID, presence, timestamp):
+                handshakeDeadline?.cancel()
                 sink(.established(linkID: linkID, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp))
             case .received(.ping):
                 perform(connection.send(.pong), context: context)

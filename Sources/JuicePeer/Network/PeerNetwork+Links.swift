@@ -4,10 +4,10 @@ import NIOCore
 import NIOPosix
 
 extension PeerNetwork {
-    /// Dials a buddy unless a session exists, their key is blocked, or they look offline.
+    /// Dials a buddy unless a session exists, their key is blocked or shared, or they look offline.
     func dial(_ buddy: Buddy) {
         guard !shuttingDown, let identity, let endpoint = buddy.endpoint, buddy.peerID.isOnline, peerID.isOnline,
-              !blocked.contains(buddy.username), active[buddy.username] == nil,
+              !blocked.contains(buddy.username), !shared.contains(buddy.username), active[buddy.username] == nil,
               !links.values.contains(where: { $0.buddy == buddy.username && $0.initiatedByMe && !$0.established }) else { return }
         let handshake: HandshakeInitiator
         do {
@@ -46,7 +46,7 @@ extension PeerNetwork {
         }
     }
 
-    private func established(_ id: Int, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64?) {
+    private func established(_ id: Int, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64) {
         guard var link = links[id] else { return }
         let name: Username
         if link.initiatedByMe, let buddy = link.buddy {
@@ -54,20 +54,22 @@ extension PeerNetwork {
         } else {
             guard let buddy = policy.username(for: remoteStatic) else { return link.closeNow() }
             name = buddy
-            if let timestamp { policy.replayGuard.record(key: remoteStatic, timestamp: timestamp) }
+            policy.replayGuard.record(key: remoteStatic, timestamp: timestamp)
             link.remotePeerID = remotePeerID
         }
+        guard buddies[name] != nil, !blocked.contains(name) else { return link.closeNow() } // removed or blocked meanwhile
         link.buddy = name
         link.established = true
+        link.timestamp = timestamp
+        link.presence = presence
         links[id] = link
+        var replaced: Link?
         if let existingID = active[name], existingID != id, let existing = links[existingID] {
-            // Two sessions with one buddy: a new peer ID (a re-login) wins; with the same peer ID,
-            // both sides keep the one dialled by the smaller username.
-            let keepNew = link.remotePeerID != existing.remotePeerID || initiator(of: link, name) < initiator(of: existing, name)
-            let loser = keepNew ? existingID : id
+            let loser = keeps(link, over: existing, name) ? existingID : id
             links[loser]?.buddy = nil
             links[loser]?.closeNow()
-            guard keepNew else { return }
+            guard loser == existingID else { return }
+            replaced = existing
         }
         active[name] = id
         retries.removeValue(forKey: name)?.cancel()
@@ -82,7 +84,22 @@ extension PeerNetwork {
         } else {
             endpoint = nil
         }
-        emit(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence))
+        // `online` once per arrival: a session that replaces a live one reports only a new status.
+        if let replaced {
+            if replaced.presence != presence { emit(.presence(name, presence)) }
+        } else {
+            emit(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence))
+        }
+    }
+
+    /// Ends everything with a buddy who is no longer in the list: the live session with a
+    /// goodbye, and any redial.
+    func endSession(with name: Username) {
+        retries.removeValue(forKey: name)?.cancel()
+        guard let id = active.removeValue(forKey: name) else { return }
+        links[id]?.buddy = nil // its close reports nothing more
+        links[id]?.send(.goodbye) // the handler closes once the goodbye is written
+        emit(.offline(name, reason: "removed"))
     }
 
     private func received(_ id: Int, _ message: TransportMessage) {
@@ -93,6 +110,7 @@ extension PeerNetwork {
         case .delivered(let messageID):
             emit(.delivered(to: name, id: messageID))
         case .presence(let presence):
+            links[id]?.presence = presence
             emit(.presence(name, presence))
         case .hello, .ping, .pong, .goodbye:
             break
@@ -106,10 +124,6 @@ extension PeerNetwork {
         guard !shuttingDown else { return } // we are the one leaving
         emit(.offline(name, reason: reason))
         if !graceful { scheduleRetry(name) }
-    }
-
-    private func initiator(of link: Link, _ buddy: Username) -> Username {
-        link.initiatedByMe ? username : buddy
     }
 
     /// Redials a buddy whose connection was lost, with exponential backoff (0.5 s doubling to

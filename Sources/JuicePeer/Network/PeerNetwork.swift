@@ -25,12 +25,17 @@ public actor PeerNetwork {
         }
     }
 
+    /// One connection, from the socket opening to its close.
     struct Link {
         var handler: NIOLoopBound<PeerChannelHandler>?
         var buddy: Username?
         let initiatedByMe: Bool
         var remotePeerID: PeerID?
         var established = false
+        /// M1's timestamp, once established: the tie-break between two sessions one side dialled.
+        var timestamp: UInt64 = 0
+        /// The buddy's presence as last reported on this link.
+        var presence: PeerPresence?
 
         func send(_ message: TransportMessage) {
             guard let handler else { return }
@@ -39,6 +44,7 @@ public actor PeerNetwork {
     }
 
     var identity: BoxKeyPair?
+    var trust: BuddyTrust?
     let username: Username
     let knownKeys: KnownKeys
     let policy: AdmissionPolicy
@@ -49,6 +55,7 @@ public actor PeerNetwork {
     var peerID: PeerID = .offline
     var buddies: [Username: Buddy] = [:]
     var blocked: Set<Username> = []
+    var shared: Set<Username> = []
     var links: [Int: Link] = [:]
     var active: [Username: Int] = [:]
     var retries: [Username: Task<Void, Never>] = [:]
@@ -67,7 +74,7 @@ public actor PeerNetwork {
         self.username = username
         self.presence = presence
         self.knownKeys = try KnownKeys(directory: stateDirectory)
-        self.policy = AdmissionPolicy(replayGuard: ReplayGuard(file: stateDirectory.appendingPathComponent("replay.json")))
+        self.policy = AdmissionPolicy(replayGuard: try ReplayGuard(file: stateDirectory.appendingPathComponent("replay.json")))
         self.keepalive = keepalive
         self.retryWindow = retryWindow
         self.emit = emit
@@ -112,23 +119,30 @@ public actor PeerNetwork {
     public func goOnline(identity: BoxKeyPair, peerID: PeerID, buddies: [Buddy], leaseSeconds: Int? = nil) {
         if let leaseSeconds { retryWindow = .seconds(leaseSeconds) }
         self.identity = identity
+        trust = BuddyTrust(username: username, identity: identity, pins: knownKeys)
         self.peerID = peerID
         update(buddies: buddies)
     }
 
-    /// Replaces the buddy list (after a refresh or a change) and dials new arrivals.
+    /// Replaces the buddy list (after a refresh or a change) and dials new arrivals. Buddies
+    /// whose key changed since it was pinned, or whose key the server also states for someone
+    /// else, are neither dialled nor admitted. A buddy no longer in the list is no longer
+    /// admitted, and a live session with them ends at once: a goodbye, then the close (reported
+    /// as `offline`, reason "removed").
     public func update(buddies list: [Buddy]) {
         var next: [Username: Buddy] = [:]
         // One write of the pin file for every first sight; a failed write leaves the new pins
         // in memory, and their buddies are treated as matching, as before.
         let (verdicts, _) = knownKeys.check(list.map { ($0.username, $0.publicKey) })
+        shared = Set(SharedKeys.find(in: list.map { ($0.username, $0.publicKey) }, own: identity?.publicKey ?? []))
+        if !shared.isEmpty { emit(.error(SharedKeys.warning(shared.sorted()))) }
         for (buddy, verdict) in zip(list, verdicts) {
             next[buddy.username] = buddy
             switch verdict {
             case .changed:
                 if !blocked.contains(buddy.username) {
                     blocked.insert(buddy.username)
-                    emit(.keyChanged(buddy.username, safetyNumber: (try? safetyNumber(for: buddy)) ?? "?"))
+                    emit(.keyChanged(buddy.username, safetyNumber: (try? trust?.safetyNumber(buddy.username, buddy.publicKey)) ?? "?"))
                 }
             case .pinnedNow, .matches:
                 blocked.remove(buddy.username)
@@ -136,12 +150,14 @@ public actor PeerNetwork {
         }
         buddies = next
         refreshPolicy()
+        for name in Set(active.keys).union(retries.keys) where next[name] == nil { endSession(with: name) }
         for buddy in list where buddy.peerID.isOnline { dial(buddy) }
     }
 
     /// Sends a chat message; throws a one-line reason when it cannot go now.
     public func send(text: String, to name: Username) throws -> MessageID {
         guard buddies[name] != nil else { throw InvalidValue("\(name) is not your buddy") }
+        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name])) }
         guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept") }
         guard let id = active[name], let link = links[id] else { throw InvalidValue("\(name) is offline") }
         guard !text.isEmpty else { throw InvalidValue("the message is empty") }
@@ -156,26 +172,36 @@ public actor PeerNetwork {
     /// Our flags and status as buddies see them.
     public var currentPresence: PeerPresence { presence }
 
-    /// Pushes new flags or status to every buddy session.
-    public func publish(_ presence: PeerPresence) {
+    /// Pushes new flags or status to every buddy session. Status text that buddies would refuse
+    /// (``StatusText``: too long, or control characters) is refused here.
+    public func publish(_ presence: PeerPresence) throws(InvalidValue) {
+        _ = try StatusText.validate(presence.statusText)
         self.presence = presence
         refreshPolicy()
         for id in active.values { links[id]?.send(.presence(presence)) }
     }
 
-    /// The safety number with a buddy's current server key, and whether it differs from the pin.
-    public func verify(_ name: Username) throws -> (safetyNumber: String, changed: Bool) {
-        guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
-        return (try safetyNumber(for: buddy), blocked.contains(name))
+    /// The safety number with a buddy's pinned key (and their new key's, if it changed).
+    public func verify(_ name: Username) throws -> BuddyTrust.Report {
+        let (buddy, trust) = try trusted(name)
+        return try trust.verify(name, serverKey: buddy.publicKey)
     }
 
     /// Accepts a buddy's changed key: re-pins it and dials them if they are online.
-    public func acceptKey(_ name: Username) throws {
-        guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
-        try knownKeys.accept(name, buddy.publicKey)
+    public func acceptKey(_ name: Username) throws -> BuddyTrust.Report {
+        let (buddy, trust) = try trusted(name)
+        let report = try trust.verify(name, serverKey: buddy.publicKey, accept: true)
         blocked.remove(name)
         refreshPolicy()
         if buddy.peerID.isOnline { dial(buddy) }
+        return report
+    }
+
+    private func trusted(_ name: Username) throws -> (Buddy, BuddyTrust) {
+        guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
+        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name])) }
+        guard let trust else { throw InvalidValue("not online yet") }
+        return (buddy, trust)
     }
 
     /// Says goodbye on every session, stops listening and ends ``run()``.
@@ -190,14 +216,9 @@ public actor PeerNetwork {
         sink.finish()
     }
 
-    func safetyNumber(for buddy: Buddy) throws -> String {
-        guard let identity else { throw InvalidValue("not online yet") }
-        return try SafetyNumber.compute((username, identity.publicKey), (buddy.username, buddy.publicKey))
-    }
-
     func refreshPolicy() {
         var keys: [[UInt8]: Username] = [:]
-        for buddy in buddies.values where !blocked.contains(buddy.username) { keys[buddy.publicKey] = buddy.username }
+        for buddy in buddies.values where !blocked.contains(buddy.username) && !shared.contains(buddy.username) { keys[buddy.publicKey] = buddy.username }
         policy.update(identity: identity, peerID: peerID, buddies: keys, presence: presence)
     }
 }

@@ -19,19 +19,20 @@ public final class KnownKeys: Sendable {
     private let pins: Mutex<[String: [UInt8]]>
 
     /// Loads the pins of a client state directory (its `known_keys` file).
-    public convenience init(directory: URL) throws {
+    public convenience init(directory: URL) throws(InvalidValue) {
         try self.init(file: directory.appendingPathComponent("known_keys"))
     }
 
-    /// Loads the pins in `file` (missing file: none yet).
-    public init(file: URL) throws {
+    /// Loads the pins in `file` (missing file: none yet; unreadable or corrupt: an error).
+    public init(file: URL) throws(InvalidValue) {
         self.file = file
         var pins: [String: [UInt8]] = [:]
-        if let text = try? String(contentsOf: file, encoding: .utf8) {
+        if let data = try StateFile.read(file, what: "known-keys") {
+            guard let text = String(data: data, encoding: .utf8) else { throw StateFile.corrupt(file, what: "known-keys") }
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: " ")
                 guard parts.count == 2, let key = Data(base64Encoded: String(parts[1])), key.count == 32 else {
-                    throw InvalidValue("known-keys file \(file.path) is corrupt")
+                    throw StateFile.corrupt(file, what: "known-keys")
                 }
                 pins[String(parts[0])] = [UInt8](key)
             }

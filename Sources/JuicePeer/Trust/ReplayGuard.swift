@@ -1,4 +1,5 @@
 import Foundation
+import JuiceCore
 import Synchronization
 
 /// The newest M1 timestamp accepted from each initiator key, kept in a file so that a replayed
@@ -13,11 +14,12 @@ public final class ReplayGuard: Sendable {
     /// How far behind our clock a timestamp may be (milliseconds).
     public static let maxAge: UInt64 = 120_000
 
-    /// Loads the state in `file` (missing file: nothing seen yet).
-    public init(file: URL) {
+    /// Loads the state in `file` (missing file: nothing seen yet; unreadable or corrupt: an error).
+    public init(file: URL) throws(InvalidValue) {
         self.file = file
         var newest: [String: UInt64] = [:]
-        if let data = try? Data(contentsOf: file), let decoded = try? JSONDecoder().decode([String: UInt64].self, from: data) {
+        if let data = try StateFile.read(file, what: "replay-state") {
+            guard let decoded = try? JSONDecoder().decode([String: UInt64].self, from: data) else { throw StateFile.corrupt(file, what: "replay-state") }
             newest = decoded
         }
         self.newest = Mutex(newest)

@@ -45,10 +45,12 @@ struct APIErrorMapping {
             APIErrorMapping(status: .badRequest, code: "invalid_request", message: reason)
         case .usernameTaken:
             APIErrorMapping(status: .conflict, code: "username_taken", message: "that username is taken")
+        case .publicKeyTaken:
+            APIErrorMapping(status: .conflict, code: "public_key_taken", message: "another account already has that public key; make a new identity key")
         case .invalidCredentials:
             APIErrorMapping(status: .unauthorized, code: "invalid_credentials", message: "invalid username or password")
         case .throttled(let seconds):
-            APIErrorMapping(status: .tooManyRequests, code: "throttled", message: "too many failed logins; try again in \(seconds) s", retryAfter: seconds)
+            APIErrorMapping(status: .tooManyRequests, code: "throttled", message: "too many failed password checks; try again in \(seconds) s", retryAfter: seconds)
         case .unauthenticated:
             APIErrorMapping(status: .unauthorized, code: "unauthenticated", message: "missing, expired or replaced session token; log in again")
         case .notFound(let what):

@@ -31,15 +31,10 @@ extension AccountAPI {
         guard sealed.count == SealedIdentity.sealedLength else {
             throw AccountError.invalid("sealedSecret must be \(SealedIdentity.sealedLength) bytes")
         }
-        guard let old = try await store.verifier(accountID: principal.accountID), old.matches(current) else {
-            try await store.recordFailedLogin(username: principal.username, windowSeconds: settings.loginFailureWindowSeconds)
-            throw AccountError.invalidCredentials
-        }
-        let changed = try await store.changePassword(
-            accountID: principal.accountID, old: old, new: try AuthVerifier.make(authKey: new),
-            sealedSecret: sealed, keepTokenHash: principal.tokenHash
+        try await store.changePassword(
+            username: principal.username, source: ClientSource.current, current: current, new: try AuthVerifier.make(authKey: new),
+            sealedSecret: sealed, keepTokenHash: principal.tokenHash, throttle: settings.throttle
         )
-        guard changed else { throw AccountError.invalidCredentials }
         logger.info("password changed", metadata: ["user": "\(principal.username)"])
         return .noContent(.init())
     }

@@ -29,7 +29,7 @@ extension AccountAPI {
         } else {
             .command(seconds: settings.commandSessionSeconds)
         }
-        let started = try await store.login(username: username, authKey: authKey, settings: settings, tokenHash: token.hash, session: session)
+        let started = try await store.login(username: username, source: ClientSource.current, authKey: authKey, settings: settings, tokenHash: token.hash, session: session)
         logger.info("login", metadata: ["user": "\(username)", "online": "\(online)", "peer": "\(started.lease.peerID)"])
         return .init(
             username: username.value,

@@ -57,10 +57,10 @@ public struct AccountSettings: Sendable {
     public var leaseSeconds: Int = 3600
     /// Lifetime of a token from a login with `online: false`.
     public var commandSessionSeconds: Int = 600
-    /// Failed logins allowed per username per window before logins are refused.
-    public var maxLoginFailures: Int = 5
-    /// Length of the failed-login window.
-    public var loginFailureWindowSeconds: Int = 900
+    /// How failed checks of password-derived keys are limited.
+    public var throttle = AuthThrottle()
+    /// Command tokens (logins with `online: false`) a user may hold; a new one ends the oldest.
+    public var maxCommandSessions: Int = 20
 
     /// The defaults.
     public init() {}

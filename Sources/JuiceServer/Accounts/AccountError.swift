@@ -4,6 +4,8 @@ enum AccountError: Error, Equatable {
     case invalid(String)
     /// The username is already registered.
     case usernameTaken
+    /// Another account already has this public identity key.
+    case publicKeyTaken
     /// Unknown user or wrong password: deliberately one case.
     case invalidCredentials
     /// Too many failed logins for this username.

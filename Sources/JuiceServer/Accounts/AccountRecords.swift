@@ -1,20 +1,31 @@
 import Foundation
 import JuiceCore
 
-/// What a login needs to know about a username: the account, if it exists, and its failure window.
-struct LoginRecord: Sendable {
+/// What a check of a password-derived key knows about a username, read under its lock: the
+/// account, if it exists, and its failure windows (``AuthThrottle``).
+struct AuthRecord: Sendable {
     struct Account: Sendable {
         let id: Int64
         let verifier: AuthVerifier
         let identity: SealedIdentity
     }
 
+    /// Failures in a window, and the seconds it has left (nil when no window is open).
+    struct Window: Sendable {
+        let failures: Int
+        let remaining: Int?
+    }
+
     /// nil when no such user.
     let account: Account?
-    /// Failed logins in the current window.
-    let failures: Int
-    /// Seconds until the current failure window ends, if one is open.
-    let windowRemaining: Int?
+    /// This username from this source.
+    let pair: Window
+    /// This username from every source.
+    let name: Window
+    /// This source for every username.
+    let source: Window
+    /// Whether the user has logged in from this source before.
+    let knownSource: Bool
 }
 
 /// The caller behind a valid session token.

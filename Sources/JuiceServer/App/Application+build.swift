@@ -40,15 +40,16 @@ func buildRouter(
     store: AccountStore,
     metrics: PrometheusCollectorRegistry,
     logger: Logger
-) throws -> Router<BasicRequestContext> {
+) throws -> Router<JuiceRequestContext> {
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
     let middlewares: [any ServerMiddleware] = [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
     ]
     let allowedMethods = try AllowedMethods { try api.registerHandlers(on: $0, configuration: .juice, middlewares: middlewares) }
-    let router = Router()
+    let router = Router(context: JuiceRequestContext.self)
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes, allowedMethods: allowedMethods))
+    router.middlewares.add(ClientSourceMiddleware())
     try api.registerHandlers(on: router, configuration: .juice, middlewares: middlewares)
     return router
 }

@@ -12,33 +12,48 @@ public enum AccountSQL {
         INSERT INTO presence_state (account_id) SELECT id FROM account RETURNING account_id
         """)
 
-    /// Login step 1: the account (if any) and its failed-login window. $1 username, $2 window seconds.
-    public static let loginRecord = PreparedStatement("login_record", """
-        SELECT a.id, a.verifier, a.verifier_salt, a.public_key, a.sealed_secret,
-               coalesce(f.failures, 0) AS failures,
-               ceil(extract(epoch FROM f.window_started_at + make_interval(secs => $2) - now()))::int AS window_remaining
-        FROM (SELECT $1::text AS username) u
-        LEFT JOIN accounts a ON a.username = u.username
-        LEFT JOIN login_failures f ON f.username = u.username
-        """)
+    /// The start of every check of a password-derived key: takes the username's advisory lock and
+    /// reads the account with its failure counts (`auth_check_begin`, Schema/0006).
+    /// $1 username, $2 source, $3 window seconds.
+    public static let authCheckBegin = PreparedStatement("auth_check_begin", "SELECT * FROM auth_check_begin($1, $2, $3)")
 
-    /// Counts a failed login in the username's window. $1 username, $2 window seconds.
+    /// Counts a failed check for the username and source, the username from any source, and the
+    /// source for any username. $1 username, $2 source, $3 window seconds.
     public static let recordFailure = PreparedStatement("record_failure", """
-        INSERT INTO login_failures AS f (username, failures, window_started_at) VALUES ($1, 1, now())
-        ON CONFLICT (username) DO UPDATE SET
-            failures = CASE WHEN f.window_started_at < now() - make_interval(secs => $2) THEN 1 ELSE f.failures + 1 END,
-            window_started_at = CASE WHEN f.window_started_at < now() - make_interval(secs => $2) THEN now() ELSE f.window_started_at END
+        INSERT INTO auth_failures AS f (username, source, failures, window_started_at)
+        VALUES ($1, $2, 1, now()), ($1, '*', 1, now()), ('*', $2, 1, now())
+        ON CONFLICT (username, source) DO UPDATE SET
+            failures = CASE WHEN f.window_started_at <= now() - make_interval(secs => $3) THEN 1 ELSE f.failures + 1 END,
+            window_started_at = CASE WHEN f.window_started_at <= now() - make_interval(secs => $3) THEN now() ELSE f.window_started_at END
         """)
 
-    /// Forgets failed logins after a success. $1 username.
-    public static let clearFailures = PreparedStatement("clear_failures", "DELETE FROM login_failures WHERE username = $1")
+    /// Releases the username's check lock, once the outcome is committed. $1 username.
+    public static let authUnlock = PreparedStatement("auth_unlock", "SELECT pg_advisory_unlock(auth_lock_key($1))")
+
+    /// Releases every advisory lock this connection holds, after an unexpected error.
+    public static let unlockAll = PreparedStatement("unlock_all", "SELECT pg_advisory_unlock_all()")
+
+    /// What every successful check does besides its own work, as CTEs: forget the failures of
+    /// this username from this source (when `clear`), and remember the source (when `remember`).
+    static func settled(account: String, username: String, source: String, clear: String, remember: String) -> String {
+        """
+        cleared AS (
+            DELETE FROM auth_failures WHERE \(clear) AND username = \(username) AND source = \(source)
+        ), remembered AS (
+            INSERT INTO known_sources (account_id, source) SELECT \(account), \(source) WHERE \(remember)
+            ON CONFLICT (account_id, source) DO UPDATE SET last_success_at = now()
+        )
+        """
+    }
 
     /// Login step 2 (online), in one round trip: replaces the user's online session, publishes
-    /// presence, and returns the lease with the whole buddy list (one row per buddy; a single row
-    /// with NULL buddy columns when there are none).
-    /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text.
+    /// presence, settles the check (``settled(account:username:source:clear:remember:)``) and
+    /// releases its lock, and returns the lease with the whole buddy list (one row per buddy; a
+    /// single row with NULL buddy columns when there are none).
+    /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text,
+    /// $10 username, $11 source, $12 clear failures, $13 remember source.
     public static let goOnline = PreparedStatement("go_online", """
-        WITH session AS (
+        WITH \(settled(account: "$1", username: "$10", source: "$11", clear: "$12", remember: "$13")), session AS (
             INSERT INTO sessions (token_hash, account_id, online, expires_at)
             VALUES ($2, $1, true, now() + make_interval(secs => $3))
             ON CONFLICT (account_id) WHERE online DO UPDATE
@@ -49,19 +64,25 @@ public enum AccountSQL {
             SET peer_id = $4, endpoint = $5, camera = $6, mic = $7, status = $8, status_text = $9,
                 since = now(), lease_expires_at = (SELECT expires_at FROM session)
             WHERE account_id = $1
-            RETURNING lease_expires_at
+            RETURNING lease_expires_at, pg_advisory_unlock(auth_lock_key($10)) AS unlocked
         )
         SELECT extract(epoch FROM me.lease_expires_at)::float8 AS lease_expires_at, buddy.*
         FROM me LEFT JOIN LATERAL (\(buddySelect)) buddy ON true
         ORDER BY buddy.username
         """)
 
-    /// Login step 2 (offline, for account commands): a short-lived token; presence untouched.
-    /// $1 account, $2 token hash, $3 seconds.
+    /// Login step 2 (offline, for account commands): a short-lived token, presence untouched; the
+    /// check settled and its lock released. A user keeps at most $8 command tokens: the oldest go.
+    /// $1 account, $2 token hash, $3 seconds, $4 username, $5 source, $6 clear failures, $7 remember source, $8 most tokens.
     public static let startCommandSession = PreparedStatement("start_command_session", """
+        WITH \(settled(account: "$1", username: "$4", source: "$5", clear: "$6", remember: "$7")), pruned AS (
+            DELETE FROM sessions WHERE token_hash IN (
+                SELECT token_hash FROM sessions WHERE account_id = $1 AND NOT online ORDER BY created_at DESC OFFSET $8::int - 1
+            )
+        )
         INSERT INTO sessions (token_hash, account_id, online, expires_at)
         VALUES ($2, $1, false, now() + make_interval(secs => $3))
-        RETURNING extract(epoch FROM expires_at)::float8 AS lease_expires_at
+        RETURNING extract(epoch FROM expires_at)::float8 AS lease_expires_at, pg_advisory_unlock(auth_lock_key($4)) AS unlocked
         """)
 
     /// The columns of a buddy entry as seen by account $1; presence only for accepted buddies
@@ -158,9 +179,6 @@ public enum AccountSQL {
         RETURNING 1
         """)
 
-    /// The verifier of account $1, to check a password change.
-    public static let verifierOf = PreparedStatement("verifier_of", "SELECT verifier, verifier_salt FROM accounts WHERE id = $1")
-
     /// Replaces the verifier and sealed secret if the verifier is still $6; revokes every other session.
     /// $1 account, $2 verifier, $3 salt, $4 sealed secret, $5 current token hash, $6 old verifier.
     public static let changePassword = PreparedStatement("change_password", """
@@ -177,7 +195,8 @@ public enum AccountSQL {
         SELECT count(*) AS changed FROM account
         """)
 
-    /// Writes 0 for every expired lease and deletes dead sessions and old failure windows.
+    /// Writes 0 for every expired lease and deletes dead sessions, old failure windows and
+    /// addresses not used for 90 days.
     public static let reap = PreparedStatement("reap", """
         WITH expired AS (
             UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
@@ -186,7 +205,9 @@ public enum AccountSQL {
         ), sessions AS (
             DELETE FROM sessions WHERE expires_at <= now() RETURNING 1
         ), failures AS (
-            DELETE FROM login_failures WHERE window_started_at < now() - interval '1 day' RETURNING 1
+            DELETE FROM auth_failures WHERE window_started_at < now() - interval '1 day' RETURNING 1
+        ), forgotten AS (
+            DELETE FROM known_sources WHERE last_success_at < now() - interval '90 days' RETURNING 1
         )
         SELECT (SELECT count(*) FROM expired) AS leases, (SELECT count(*) FROM sessions) AS sessions
         """)

@@ -1,6 +1,7 @@
 import Foundation
 import JuiceCore
 import Postgres
+import Sodium
 
 /// Accounts, sessions, presence and buddies in PostgreSQL. Holds no state of its own, so any
 /// number of `juiced` instances can share one database.
@@ -13,13 +14,7 @@ struct AccountStore: Sendable {
                 try db.execute(AccountSQL.createAccount, [username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret])
             }
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw AccountError.usernameTaken
-        }
-    }
-
-    func recordFailedLogin(username: Username, windowSeconds: Int) async throws {
-        try await pool.withConnection { db in
-            try db.execute(AccountSQL.recordFailure, [username.value, windowSeconds])
+            throw error.constraint == "accounts_public_key_key" ? AccountError.publicKeyTaken : AccountError.usernameTaken
         }
     }
 
@@ -84,19 +79,18 @@ struct AccountStore: Sendable {
         }
     }
 
-    func verifier(accountID: Int64) async throws -> AuthVerifier? {
+    /// Replaces the verifier and re-sealed secret once `current` checks out through the one
+    /// throttle, like a login; every session but `keepTokenHash` ends.
+    func changePassword(
+        username: Username, source: ClientSource, current: SecretBytes, new: AuthVerifier, sealedSecret: [UInt8], keepTokenHash: [UInt8], throttle: AuthThrottle
+    ) async throws {
         try await pool.withConnection { db in
-            try db.execute(AccountSQL.verifierOf, [accountID]).first.map {
-                AuthVerifier(hash: try $0.decode("verifier"), salt: try $0.decode("verifier_salt"))
+            try Self.checkingPassword(db, username: username, source: source, authKey: current, throttle: throttle) { account, _ in
+                let binds: [any PostgresBindable] = [account.id, new.hash, new.salt, sealedSecret, keepTokenHash, account.verifier.hash]
+                let changed = try db.execute(AccountSQL.changePassword, binds).first?.decode("changed", as: Int.self) == 1
+                try db.execute(AccountSQL.authUnlock, [username.value])
+                guard changed else { throw AccountError.invalidCredentials }
             }
-        }
-    }
-
-    /// False when the verifier changed in the meantime.
-    func changePassword(accountID: Int64, old: AuthVerifier, new: AuthVerifier, sealedSecret: [UInt8], keepTokenHash: [UInt8]) async throws -> Bool {
-        try await pool.withConnection { db in
-            let binds: [any PostgresBindable] = [accountID, new.hash, new.salt, sealedSecret, keepTokenHash, old.hash]
-            return try db.execute(AccountSQL.changePassword, binds).first?.decode("changed", as: Int.self) == 1
         }
     }
 

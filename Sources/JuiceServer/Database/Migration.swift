@@ -13,6 +13,8 @@ public struct Migration: Sendable {
         Migration(version: 2, name: "0002_sessions_and_presence.sql", sql: PackageResources._002_sessions_and_presence_sql),
         Migration(version: 3, name: "0003_buddies.sql", sql: PackageResources._003_buddies_sql),
         Migration(version: 4, name: "0004_admin_views.sql", sql: PackageResources._004_admin_views_sql),
+        Migration(version: 5, name: "0005_unique_public_keys.sql", sql: PackageResources._005_unique_public_keys_sql),
+        Migration(version: 6, name: "0006_auth_throttle.sql", sql: PackageResources._006_auth_throttle_sql),
     ]
 
     private init(version: Int, name: String, sql bytes: [UInt8]) {

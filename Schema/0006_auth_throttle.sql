@@ -1,0 +1,61 @@
+-- One throttle for every check of a password-derived key (login, password change), so that a
+-- stranger can neither guess quickly nor lock the owner out (docs/protocol.md, section 2.3).
+-- Failed checks count per (username, source address), per username from every address
+-- (source '*'), and per address across usernames (username '*'), each in a fixed window.
+DROP TABLE login_failures;
+CREATE TABLE auth_failures (
+    username          text NOT NULL CHECK (length(username) <= 64),
+    source            text NOT NULL CHECK (length(source) <= 64),
+    failures          integer NOT NULL CHECK (failures > 0),
+    window_started_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (username, source)
+);
+
+-- Addresses each user logged in from: the per-username ceiling does not apply to them, so a
+-- stranger who reaches it does not lock the owner out of their usual places.
+CREATE TABLE known_sources (
+    account_id      bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    source          text NOT NULL CHECK (length(source) <= 64),
+    last_success_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, source)
+);
+
+-- The advisory-lock key of a username's checks.
+CREATE FUNCTION auth_lock_key(p_username text) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT hashtextextended('juice/auth/' || p_username, 0) $$;
+
+-- The start of every check: takes the username's advisory lock, then reads the account and the
+-- three failure counts. juiced releases the lock only once the check's outcome is committed, so
+-- concurrent guesses for one name are checked one at a time against up-to-date counts. PL/pgSQL
+-- runs each query with a fresh snapshot: the counts are read after the lock is held.
+CREATE FUNCTION auth_check_begin(p_username text, p_source text, p_window_seconds integer)
+RETURNS TABLE (
+    id bigint, verifier bytea, verifier_salt bytea, public_key bytea, sealed_secret bytea,
+    pair_failures integer, pair_remaining integer,
+    name_failures integer, name_remaining integer,
+    source_failures integer, source_remaining integer,
+    known_source boolean
+)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_lock(auth_lock_key(p_username));
+    RETURN QUERY
+    WITH counts AS (
+        SELECT f.username, f.source, f.failures,
+               ceil(extract(epoch FROM f.window_started_at + make_interval(secs => p_window_seconds) - now()))::int AS remaining
+        FROM auth_failures f
+        WHERE (f.username, f.source) IN ((p_username, p_source), (p_username, '*'), ('*', p_source))
+          AND f.window_started_at > now() - make_interval(secs => p_window_seconds)
+    )
+    SELECT a.id, a.verifier, a.verifier_salt, a.public_key, a.sealed_secret,
+           coalesce(pair.failures, 0), pair.remaining,
+           coalesce(name.failures, 0), name.remaining,
+           coalesce(src.failures, 0), src.remaining,
+           EXISTS (SELECT 1 FROM known_sources k WHERE k.account_id = a.id AND k.source = p_source)
+    FROM (SELECT 1) one
+    LEFT JOIN accounts a ON a.username = p_username
+    LEFT JOIN counts pair ON pair.username = p_username AND pair.source = p_source
+    LEFT JOIN counts name ON name.username = p_username AND name.source = '*'
+    LEFT JOIN counts src ON src.username = '*' AND src.source = p_source;
+END
+$$;
