@@ -7,16 +7,19 @@ import Testing
 
 /// The served OpenAPI document, and the statuses for requests outside it (issue 8, item 15).
 @Suite struct OpenAPIDocumentTests {
+    /// `Sources/JuiceAPI/openapi.yaml` as it is in the tree.
+    static let source = try! String(
+        contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/JuiceAPI/openapi.yaml"),
+        encoding: .utf8
+    )
+
     @Test func juicedServesTheDocumentItWasBuiltFrom() async throws {
-        let source = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/JuiceAPI/openapi.yaml")
-        let expected = try String(contentsOf: source, encoding: .utf8)
         try await withService { api, _, _ in
             let response = try await api.request(.get, "/openapi.yaml")
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/yaml")
-            #expect(response.body == expected)
+            #expect(response.body == Self.source)
             #expect(try await api.request(.get, "/openapi.yaml", headers: [.accept: "application/yaml"]).status == .ok)
             #expect(try await api.request(.get, "/openapi.yaml", headers: [.accept: "application/json"]).status == .notAcceptable)
         }
@@ -61,15 +64,9 @@ import Testing
 
 /// The document's string patterns accept exactly what the server's validators accept.
 @Suite struct OpenAPIPatternTests {
-    static let document = try! String(
-        contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/JuiceAPI/openapi.yaml"),
-        encoding: .utf8
-    )
-
     /// The `pattern` of `components.schemas.<name>`, as a whole-string regex.
     static func pattern(_ name: String) throws -> Regex<AnyRegexOutput> {
-        let lines = document.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = OpenAPIDocumentTests.source.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex(of: "    \(name):"), "no schema \(name)")
         let body = lines[(start + 1)...].prefix { $0.hasPrefix("      ") }
         let line = try #require(body.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("pattern: '") }, "\(name) has no pattern")
