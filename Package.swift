@@ -196,6 +196,7 @@ let package = Package(
         .testTarget(
             name: "JuiceServerTests",
             dependencies: [
+                "JuiceCore",
                 "JuiceServer",
                 "JuiceTestSupport",
                 "Postgres",

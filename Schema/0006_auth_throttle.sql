@@ -11,8 +11,9 @@ CREATE TABLE auth_failures (
     PRIMARY KEY (username, source)
 );
 
--- Addresses each user logged in from: the per-username ceiling does not apply to them, so a
--- stranger who reaches it does not lock the owner out of their usual places.
+-- Addresses each user logged in from (refreshed at most daily, forgotten after 90 days unused):
+-- the per-username ceiling does not apply to them, so a stranger who reaches it does not lock
+-- the owner out of their usual places.
 CREATE TABLE known_sources (
     account_id      bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     source          text NOT NULL CHECK (length(source) <= 64),
@@ -34,10 +35,16 @@ RETURNS TABLE (
     pair_failures integer, pair_remaining integer,
     name_failures integer, name_remaining integer,
     source_failures integer, source_remaining integer,
-    known_source boolean
+    known_source boolean, source_seen_today boolean
 )
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+    -- The counts must be read after the lock: only READ COMMITTED gives each query its own snapshot.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'the password throttle needs READ COMMITTED, not %', current_setting('transaction_isolation');
+    END IF;
+    -- A lock held too long (a stuck connection) fails this check instead of queueing forever.
+    PERFORM set_config('lock_timeout', '5s', true);
     PERFORM pg_advisory_lock(auth_lock_key(p_username));
     RETURN QUERY
     WITH counts AS (
@@ -51,11 +58,12 @@ BEGIN
            coalesce(pair.failures, 0), pair.remaining,
            coalesce(name.failures, 0), name.remaining,
            coalesce(src.failures, 0), src.remaining,
-           EXISTS (SELECT 1 FROM known_sources k WHERE k.account_id = a.id AND k.source = p_source)
+           k.last_success_at IS NOT NULL, coalesce(k.last_success_at > now() - interval '1 day', false)
     FROM (SELECT 1) one
     LEFT JOIN accounts a ON a.username = p_username
     LEFT JOIN counts pair ON pair.username = p_username AND pair.source = p_source
     LEFT JOIN counts name ON name.username = p_username AND name.source = '*'
-    LEFT JOIN counts src ON src.username = '*' AND src.source = p_source;
+    LEFT JOIN counts src ON src.username = '*' AND src.source = p_source
+    LEFT JOIN known_sources k ON k.account_id = a.id AND k.source = p_source;
 END
 $$;

@@ -6,6 +6,10 @@ public enum Loopback {
         if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
         if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
+        // Dotted decimal only, as inet_aton reads it without surprises: 1 to 3 digits, no sign, no
+        // leading zero (`08` is not a number there, so the name would go to DNS).
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { octet in
+            (1...3).contains(octet.count) && octet.allSatisfy { ("0"..."9").contains($0) } && (octet.count == 1 || octet.first != "0") && UInt8(octet) != nil
+        }
     }
 }

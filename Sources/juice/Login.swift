@@ -7,7 +7,7 @@ import JuicePeer
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Go online and chat; EOF, /quit or Ctrl-C logs out.",
-        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept], /quit."
+        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit."
     )
 
     @Argument(help: "Your username.")

@@ -8,12 +8,13 @@ import JuicePeer
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the safety number with BUDDY; compare it with theirs out of band.",
-        discussion: "The number comes from your own identity key, opened with your password, and BUDDY's pinned key. If the server now states another key for BUDDY, the new key's number is shown too, and --accept pins it once the numbers match."
+        discussion: "The number comes from your own identity key, opened with your password, and BUDDY's pinned key. If the server now states another key for BUDDY, the new key's number is shown too; once BUDDY reads you the same number, --accept NUMBER pins that key (and only that key)."
     )
 
     @Argument(help: "The buddy's username.") var buddy: String
     @OptionGroup var actor: Buddy.Actor
-    @Flag(name: .long, help: "Pin BUDDY's current key (after comparing the safety number).") var accept = false
+    @Option(name: .long, help: ArgumentHelp("Pin BUDDY's new key, if it gives this safety number (the one you compared).", valueName: "safety-number"))
+    var accept: String?
     @OptionGroup var options: ClientOptions
 
     func run() async throws {

@@ -32,6 +32,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Failed password checks allowed per client address across usernames per 15 minutes.")
     var maxLoginFailuresPerAddress = AuthThrottle().perSource
 
+    @Option(name: .long, help: "Accounts one client address may register per hour.")
+    var maxRegistrationsPerAddress = AccountSettings().registrationsPerAddressPerHour
+
+    @Option(name: .long, help: "Buddy requests that may wait for one user's consent.")
+    var maxPendingRequests = AccountSettings().maxPendingRequests
+
+    @Option(name: .long, help: "Command tokens (logins without going online) a user may hold; a new one ends the oldest.")
+    var maxCommandTokens = AccountSettings().maxCommandSessions
+
     @Flag(name: .long, help: "INSECURE: serve plain HTTP on an address that is not loopback (only behind a TLS-terminating proxy).")
     var insecurePlainHttp = false
 
@@ -52,6 +61,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--max-login-failures-per-name must be larger than --max-login-failures, or one address could lock a user out")
         }
         guard maxLoginFailuresPerAddress >= maxLoginFailures else { throw ValidationError("--max-login-failures-per-address must be at least --max-login-failures") }
+        for (name, value) in [("--max-registrations-per-address", maxRegistrationsPerAddress), ("--max-pending-requests", maxPendingRequests), ("--max-command-tokens", maxCommandTokens)] {
+            guard value >= 1 else { throw ValidationError("\(name) must be at least 1") }
+        }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together") }
         guard tlsCertificate != nil || insecurePlainHttp || Loopback.contains(host: host) else {
             throw ValidationError("--host \(host) is not loopback: serve HTTPS there (--tls-certificate and --tls-key), or, only behind a TLS-terminating proxy, --insecure-plain-http")
@@ -69,6 +81,9 @@ struct Serve: AsyncParsableCommand {
         configuration.accounts.throttle.perNameAndSource = maxLoginFailures
         configuration.accounts.throttle.perName = maxLoginFailuresPerName
         configuration.accounts.throttle.perSource = maxLoginFailuresPerAddress
+        configuration.accounts.registrationsPerAddressPerHour = maxRegistrationsPerAddress
+        configuration.accounts.maxPendingRequests = maxPendingRequests
+        configuration.accounts.maxCommandSessions = maxCommandTokens
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey

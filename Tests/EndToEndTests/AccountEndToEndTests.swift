@@ -121,6 +121,34 @@ import Testing
         }
     }
 
+    /// The deployment files (Ops/psql/juiced.service and juiced.env.example) serve HTTPS: their
+    /// command line, with the example's values, runs juiced behind TLS.
+    @Test func theDeploymentFilesServeTLS() async throws {
+        let ops = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Ops/psql").standardized
+        let unit = try String(contentsOf: ops.appendingPathComponent("juiced.service"), encoding: .utf8)
+        var values: [String: String] = [:]
+        for line in try String(contentsOf: ops.appendingPathComponent("juiced.env.example"), encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let pair = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2 { values[pair[0]] = pair[1] }
+        }
+        #expect(values["JUICE_HOST"] == "0.0.0.0")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (cert, key) = try await Self.selfSignedCertificate(in: dir)
+        // Only the host (to stay on loopback), port, paths and lease change; the flags are the unit's.
+        values.merge(["JUICE_HOST": "127.0.0.1", "JUICE_PORT": "0", "JUICE_TLS_CERTIFICATE": cert, "JUICE_TLS_KEY": key]) { $1 }
+        let exec = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        let arguments = exec.split(separator: " ").dropFirst().map { word in
+            word.hasPrefix("${") ? values[String(word.dropFirst(2).dropLast())] ?? String(word) : String(word)
+        }
+        #expect(arguments.contains("--tls-certificate") && arguments.contains("--tls-key"), "\(arguments)")
+        try await JuiceProcesses.with(extraArguments: Array(arguments.dropFirst()), scheme: "https") { juice in
+            let https = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "--cacert", cert, juice.url + "/healthz"])
+            #expect(https.output == "ok", "\(https.error)")
+        }
+    }
+
     @Test func anUnreadableKeyOrCertificateStopsJuicedWithOneLine() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -119,6 +119,11 @@ import Testing
         #expect(overridden.status == 1)
         #expect(overridden.error.contains("cannot reach the Juice server"), "\(overridden.error)")
 
+        // juiced, too, serves plain HTTP only on loopback unless told otherwise.
+        let server = try await ManagedProcess.run(Binaries.juiced, ["--host", "0.0.0.0", "--port", "0"])
+        #expect(server.status == 64)
+        #expect(server.error.contains("--host 0.0.0.0 is not loopback: serve HTTPS there"), "\(server.error)")
+
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct ServerAddressTests {
     @Test func plainHTTPIsRefusedExceptToLoopback() throws {
-        for url in ["http://192.0.2.7:7480", "http://juice.example.com", "http://10.0.0.1:80", "http://[2001:db8::1]:7480", "http://127.0.0.1.example.com"] {
+        for url in ["http://192.0.2.7:7480", "http://juice.example.com", "http://10.0.0.1:80", "http://[2001:db8::1]:7480", "http://127.0.0.1.example.com", "http://127.0.0.08:1", "http://127.0.0.+1:1", "http://0.0.0.0:1", "http://u:p@127.0.0.1:1"] {
             #expect(throws: ServiceError.self, "\(url)") { try ServerAddress(url: URL(string: url)!, realm: .default) }
         }
         for url in ["http://127.0.0.1:7480", "http://127.1.2.3:1", "http://localhost:7480", "http://[::1]:7480", "https://juice.example.com"] {

@@ -15,8 +15,9 @@ import Testing
         #expect(SessionCommand(line: "/status away back soon") == .status(.away, "back soon"))
         #expect(SessionCommand(line: "/caps camera=on mic=off") == .capabilities(camera: true, mic: false))
         #expect(SessionCommand(line: "/caps mic=on") == .capabilities(camera: nil, mic: true))
-        #expect(SessionCommand(line: "/verify bob") == .verify("bob", accept: false))
-        #expect(SessionCommand(line: "/verify bob accept") == .verify("bob", accept: true))
+        #expect(SessionCommand(line: "/verify bob") == .verify("bob", accept: nil))
+        #expect(SessionCommand(line: "/verify bob accept 12345 67890") == .verify("bob", accept: "12345 67890"))
+        #expect(SessionCommand(line: "/verify bob accept") == .invalid("usage: /verify NAME [accept SAFETY-NUMBER]"))
         #expect(SessionCommand(line: "/quit") == .quit)
         #expect(SessionCommand(line: "   ") == .empty)
     }

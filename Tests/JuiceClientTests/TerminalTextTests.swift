@@ -27,6 +27,16 @@ import Testing
         }
     }
 
+    @Test func invisibleFormatMarksAreShown() {
+        // Bidi marks, zero-width characters, the BOM and tag characters act without showing.
+        for mark in ["\u{200E}", "\u{200F}", "\u{061C}", "\u{200B}", "\u{2060}", "\u{FEFF}", "\u{E0041}"] {
+            let shown = TerminalText.visible("a\(mark)b")
+            #expect(shown.unicodeScalars.allSatisfy { $0.properties.generalCategory != .format }, "\(shown)")
+            #expect(shown.hasPrefix("a<U+") && shown.hasSuffix(">b"), "\(shown)")
+        }
+        #expect(TerminalText.visible("👨‍👩‍👧 fresh") == "👨‍👩‍👧 fresh") // zero-width joiners stay
+    }
+
     @Test func plainTextIsUnchanged() {
         #expect(TerminalText.visible("hello bob 🍊 — ça va? שלום") == "hello bob 🍊 — ça va? שלום")
         #expect(SessionEvent.peer(.message(from: bob, id: .random(), text: "hi")).text(.session) == "<bob> hi")

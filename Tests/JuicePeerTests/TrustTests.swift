@@ -45,8 +45,10 @@ import Testing
         let warned = events.withLock { $0 }.contains { if case .keyChanged(bob, _) = $0 { true } else { false } }
         #expect(warned)
         await #expect(throws: InvalidValue.self) { try await network.send(text: "hi", to: bob) }
+        let candidate = try #require(try await network.verify(bob).candidateSafetyNumber)
+        await #expect(throws: InvalidValue.self) { try await network.acceptKey(bob, compared: "00000 00000 00000 00000 00000 00000") }
         #expect(try await network.verify(bob).changed)
-        try await network.acceptKey(bob)
+        try await network.acceptKey(bob, compared: candidate)
         #expect(try await network.verify(bob).changed == false)
         await network.shutdown()
     }
@@ -65,7 +67,9 @@ import Testing
         let changed = try trust.verify(bob, serverKey: substituted)
         #expect(changed.safetyNumber == first.safetyNumber)
         #expect(changed.candidateSafetyNumber == (try SafetyNumber.compute((alice, identity.publicKey), (bob, substituted))))
-        let accepted = try trust.verify(bob, serverKey: substituted, accept: true)
+        // Acceptance names the number compared: a key that gives another number is not pinned.
+        #expect(throws: InvalidValue.self) { try trust.verify(bob, serverKey: try BoxKeyPair.generate().publicKey, accept: changed.candidateSafetyNumber) }
+        let accepted = try trust.verify(bob, serverKey: substituted, accept: changed.candidateSafetyNumber)
         #expect(accepted.safetyNumber == changed.candidateSafetyNumber)
         #expect(!accepted.changed)
     }
@@ -104,14 +108,45 @@ import Testing
             username: Username("alice"), presence: PeerPresence(capabilities: .none), stateDirectory: directory,
             emit: { event in events.withLock { $0.append(event) } }
         )
-        let buddies = [bob, carol].map { PeerNetwork.Buddy(username: $0, publicKey: key, peerID: .offline, endpoint: nil) }
+        // Online, with an endpoint: only the shared key keeps them from being dialled or messaged.
+        let buddies = try [bob, carol].enumerated().map { index, name in
+            PeerNetwork.Buddy(username: name, publicKey: key, peerID: PeerID(rawValue: Int64(index + 10))!, endpoint: try Endpoint("127.0.0.1:9"))
+        }
         await network.goOnline(identity: try BoxKeyPair.generate(), peerID: PeerID(rawValue: 7)!, buddies: buddies)
         let warnings = events.withLock { $0 }.compactMap { if case .error(let message) = $0 { message } else { nil } }
         #expect(warnings.contains { $0.contains("bob, carol") && $0.contains("same public key") }, "\(warnings)")
         for name in [bob, carol] {
-            await #expect(throws: InvalidValue.self) { try await network.send(text: "hi", to: name) }
+            await #expect(throws: InvalidValue(SharedKeys.warning([name.value]))) { try await network.send(text: "hi", to: name) }
             await #expect(throws: InvalidValue.self) { try await network.verify(name) }
         }
+        await network.shutdown()
+    }
+
+    /// A key pinned for one buddy, stated later for a new buddy, is not pinned for the new one:
+    /// else the server could hide carol and show her sessions as "mallory".
+    @Test func aKeyPinnedForOneBuddyIsNotPinnedForAnother() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let carol = try Username("carol"), mallory = try Username("mallory")
+        let key = try BoxKeyPair.generate().publicKey
+        let pins = try KnownKeys(directory: directory)
+        #expect(try pins.check(carol, key) == .pinnedNow)
+        #expect(try pins.check(mallory, key) == .pinnedForAnother("carol"))
+        #expect(try KnownKeys(directory: directory).check(mallory, RandomBytes.bytes(32)) == .pinnedNow) // mallory was never pinned
+
+        let events = Locked<[PeerEvent]>([])
+        let network = try PeerNetwork(
+            username: Username("alice"), presence: PeerPresence(capabilities: .none), stateDirectory: directory,
+            emit: { event in events.withLock { $0.append(event) } }
+        )
+        let dave = try Username("dave")
+        await network.goOnline(identity: try BoxKeyPair.generate(), peerID: PeerID(rawValue: 7)!, buddies: [
+            PeerNetwork.Buddy(username: dave, publicKey: key, peerID: PeerID(rawValue: 9)!, endpoint: try Endpoint("127.0.0.1:9")),
+        ])
+        let warnings = events.withLock { $0 }.compactMap { if case .error(let message) = $0 { message } else { nil } }
+        #expect(warnings.contains { $0.contains("carol, dave") }, "\(warnings)")
+        await #expect(throws: InvalidValue.self) { try await network.send(text: "hi", to: dave) }
+        let trust = BuddyTrust(username: try Username("alice"), identity: try BoxKeyPair.generate(), pins: try KnownKeys(directory: directory))
+        #expect(throws: InvalidValue.self) { try trust.verify(dave, serverKey: key) }
         await network.shutdown()
     }
 }

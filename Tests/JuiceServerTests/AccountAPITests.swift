@@ -54,6 +54,20 @@ import Testing
         }
     }
 
+    /// Item 3: one public key, one account.
+    @Test func aPublicKeyNamesOneAccount() async throws {
+        try await withService { api, _, _ in
+            let alice = TestUser("alice"), bob = TestUser("bob")
+            #expect(try await api.register(alice).status == .created)
+            let copied = try await api.request(.post, "/v1/accounts", json: [
+                "username": "bob", "realm": "juice", "authKey": b64(bob.authKey), "publicKey": b64(alice.publicKey), "sealedSecret": b64(bob.sealedSecret),
+            ])
+            #expect(copied.status == .conflict)
+            #expect(copied.errorCode == "public_key_taken")
+            #expect(try await api.register(bob).status == .created) // its own key is fine
+        }
+    }
+
     @Test func duplicateAndCaseVariantRegistrationsConflict() async throws {
         try await withService { api, _, _ in
             #expect(try await api.register(TestUser("alice")).status == .created)

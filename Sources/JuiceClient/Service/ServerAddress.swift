@@ -26,6 +26,9 @@ public struct ServerAddress: Sendable {
         guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let rawHost = url.host, !rawHost.isEmpty else {
             throw ServiceError(status: nil, message: "--server must be an http:// or https:// URL")
         }
+        guard url.user == nil, url.password == nil else {
+            throw ServiceError(status: nil, message: "--server must not carry a user name or password")
+        }
         let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if scheme == "http", !allowPlainHTTP, !Loopback.contains(host: host) {
             throw ServiceError(status: nil, message: "refusing plain http:// to \(host): the login would cross the network unencrypted; use https:// (or, only on a network you trust, --insecure-plain-http)")

@@ -12,7 +12,8 @@ public enum SessionCommand: Equatable, Sendable {
     case remove(String)
     case status(PresenceStatus, String)
     case capabilities(camera: Bool?, mic: Bool?)
-    case verify(String, accept: Bool)
+    /// `/verify NAME [accept NUMBER]`: NUMBER is the safety number compared out of band.
+    case verify(String, accept: String?)
     case quit
     case help
     case empty
@@ -37,8 +38,9 @@ public enum SessionCommand: Equatable, Sendable {
         case "/accept": self = argument.map(SessionCommand.accept) ?? .invalid("usage: /accept NAME")
         case "/remove": self = argument.map(SessionCommand.remove) ?? .invalid("usage: /remove NAME")
         case "/verify":
-            guard let argument, rest.isEmpty || rest == "accept" else { self = .invalid("usage: /verify NAME [accept]"); return }
-            self = .verify(argument, accept: rest == "accept")
+            let accepted = rest.hasPrefix("accept ") ? rest.dropFirst(7).trimmingCharacters(in: .whitespaces) : nil
+            guard let argument, rest.isEmpty || accepted?.isEmpty == false else { self = .invalid("usage: /verify NAME [accept SAFETY-NUMBER]"); return }
+            self = .verify(argument, accept: accepted)
         case "/status":
             guard let argument, let status = PresenceStatus(rawValue: argument) else {
                 self = .invalid("usage: /status online|away|busy [text]"); return

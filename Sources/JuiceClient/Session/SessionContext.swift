@@ -36,7 +36,7 @@ actor SessionContext {
         case .empty, .quit: break
         case .invalid(let reason): printer.emit(.error(reason))
         case .help:
-            printer.emit(.info("commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept], /quit"))
+            printer.emit(.info("commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit"))
         case let .message(name, text):
             try await say(text, to: try Username(name))
         case .select(let name):
@@ -70,7 +70,11 @@ actor SessionContext {
             printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
         case let .verify(name, accept):
             let buddy = try Username(name)
-            printer.emit(.safetyNumber(accept ? try await network.acceptKey(buddy) : try await network.verify(buddy)))
+            if let accept {
+                printer.emit(.safetyNumber(try await network.acceptKey(buddy, compared: accept)))
+            } else {
+                printer.emit(.safetyNumber(try await network.verify(buddy)))
+            }
         }
     }
 

@@ -66,7 +66,7 @@ public enum SessionEvent: Sendable {
         case let .sent(to, _): "-> \(to): sent"
         case let .safetyNumber(report):
             "* safety number with \(report.buddy): \(report.safetyNumber)" + (report.candidateSafetyNumber.map {
-                " — but the server now states a NEW KEY for \(report.buddy), whose number is \($0); if \(report.buddy) reads you that number, run: \(hints.acceptKey(report.buddy.value))"
+                " — but the server now states a NEW KEY for \(report.buddy), whose number is \($0); if \(report.buddy) reads you that number, run: \(hints.acceptKey(report.buddy.value, $0))"
             } ?? "")
         case .peer(let event): event.text(hints)
         }
@@ -99,7 +99,7 @@ extension PeerEvent {
         case let .message(from, _, text): "<\(from)> \(text)"
         case let .delivered(to, _): "-> \(to): delivered"
         case let .keyChanged(name, number):
-            "! WARNING: \(name)'s key changed. Not connecting until you compare safety numbers (\(number)) and run: \(hints.acceptKey(name.value))"
+            "! WARNING: \(name)'s key changed. Not connecting until you compare safety numbers (\(number)) and run: \(hints.acceptKey(name.value, number))"
         case .error(let message): "! \(message)"
         }
     }
@@ -151,10 +151,10 @@ public enum Hints: Sendable {
         }
     }
 
-    func acceptKey(_ name: String) -> String {
+    func acceptKey(_ name: String, _ number: String) -> String {
         switch self {
-        case .session: "/verify \(name) accept"
-        case .shell(let user): "juice verify \(name) --user \(user) --accept"
+        case .session: "/verify \(name) accept \(number)"
+        case .shell(let user): "juice verify \(name) --user \(user) --accept '\(number)'"
         }
     }
 }

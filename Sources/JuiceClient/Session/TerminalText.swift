@@ -38,7 +38,8 @@ public enum TerminalText {
         case 0x00..<0x20, 0x7F...0x9F: true // C0, DEL, C1
         case 0x202A...0x202E, 0x2066...0x2069: true // bidirectional embeddings, overrides, isolates
         case 0x2028, 0x2029: true // line and paragraph separators
-        default: false
+        case 0x200C, 0x200D: false // joiners: emoji sequences and many scripts need them; they reorder nothing
+        default: scalar.properties.generalCategory == .format // other invisible marks (bidi, zero-width, tags)
         }
     }
 }

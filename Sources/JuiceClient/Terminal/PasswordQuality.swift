@@ -12,16 +12,21 @@ public enum PasswordQuality {
 
     /// Throws a one-line reason when `password` is too weak for `username`.
     public static func check(_ password: SecretBytes, username: Username) throws(PasswordError) {
-        var bytes = password.copiedBytes
+        // One NUL-terminated copy, made at its final size (no reallocation leaves an unwiped
+        // copy behind), wiped when done.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(password.count + 1)
+        password.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        bytes.append(0)
         defer { ConstantTime.wipe(&bytes) }
-        guard !bytes.contains(0) else { throw PasswordError("the password contains a NUL byte") }
-        guard String(decoding: bytes, as: UTF8.self).count >= minimumLength else {
+        guard !bytes.dropLast().contains(0) else { throw PasswordError("the password contains a NUL byte") }
+        // Characters as Unicode code points: every byte but UTF-8 continuation bytes starts one.
+        guard bytes.dropLast().count(where: { $0 & 0xC0 != 0x80 }) >= minimumLength else {
             throw PasswordError("the password is shorter than \(minimumLength) characters")
         }
         guard let settings = pwquality_default_settings() else { throw PasswordError("cannot check the password's quality (out of memory)") }
         defer { pwquality_free_settings(settings) }
         _ = pwquality_read_config(settings, nil, nil) // a missing system file leaves the defaults
-        bytes.append(0)
         var aux: UnsafeMutableRawPointer?
         let score = bytes.withUnsafeBufferPointer { password in
             password.withMemoryRebound(to: CChar.self) { password in
@@ -30,7 +35,9 @@ public enum PasswordQuality {
         }
         guard score < 0 else { return }
         var reason = [CChar](repeating: 0, count: 256)
-        let text = pwquality_strerror(&reason, reason.count, score, aux).map { String(cString: $0) } ?? "it is too weak"
+        let text = reason.withUnsafeMutableBufferPointer { buffer in
+            pwquality_strerror(buffer.baseAddress, buffer.count, score, aux).map { String(cString: $0) }
+        } ?? "it is too weak"
         throw PasswordError("choose another password: \(text.prefix(1).lowercased() + text.dropFirst())")
     }
 }

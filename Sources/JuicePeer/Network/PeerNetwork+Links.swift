@@ -7,7 +7,7 @@ extension PeerNetwork {
     /// Dials a buddy unless a session exists, their key is blocked or shared, or they look offline.
     func dial(_ buddy: Buddy) {
         guard !shuttingDown, let identity, let endpoint = buddy.endpoint, buddy.peerID.isOnline, peerID.isOnline,
-              !blocked.contains(buddy.username), !shared.contains(buddy.username), active[buddy.username] == nil,
+              !distrusts(buddy.username), active[buddy.username] == nil,
               !links.values.contains(where: { $0.buddy == buddy.username && $0.initiatedByMe && !$0.established }) else { return }
         let handshake: HandshakeInitiator
         do {
@@ -57,7 +57,7 @@ extension PeerNetwork {
             policy.replayGuard.record(key: remoteStatic, timestamp: timestamp)
             link.remotePeerID = remotePeerID
         }
-        guard buddies[name] != nil, !blocked.contains(name) else { return link.closeNow() } // removed or blocked meanwhile
+        guard buddies[name] != nil, !distrusts(name) else { return link.closeNow() } // removed or distrusted meanwhile
         link.buddy = name
         link.established = true
         link.timestamp = timestamp
@@ -92,14 +92,19 @@ extension PeerNetwork {
         }
     }
 
-    /// Ends everything with a buddy who is no longer in the list: the live session with a
-    /// goodbye, and any redial.
-    func endSession(with name: Username) {
+    /// Ends everything with a buddy who is no longer in the list, or no longer trusted: the live
+    /// session with a goodbye, and any redial.
+    func endSession(with name: Username, reason: String = "removed") {
         retries.removeValue(forKey: name)?.cancel()
         guard let id = active.removeValue(forKey: name) else { return }
         links[id]?.buddy = nil // its close reports nothing more
         links[id]?.send(.goodbye) // the handler closes once the goodbye is written
-        emit(.offline(name, reason: "removed"))
+        emit(.offline(name, reason: reason))
+    }
+
+    /// True when a buddy's key changed since it was pinned, or is stated for someone else too.
+    func distrusts(_ name: Username) -> Bool {
+        blocked.contains(name) || shared.contains(name)
     }
 
     private func received(_ id: Int, _ message: TransportMessage) {

@@ -135,9 +135,13 @@ public actor PeerNetwork {
         // in memory, and their buddies are treated as matching, as before.
         let (verdicts, _) = knownKeys.check(list.map { ($0.username, $0.publicKey) })
         shared = Set(SharedKeys.find(in: list.map { ($0.username, $0.publicKey) }, own: identity?.publicKey ?? []))
-        if !shared.isEmpty { emit(.error(SharedKeys.warning(shared.sorted()))) }
+        var sharedWithPins: [String] = []
         for (buddy, verdict) in zip(list, verdicts) {
             next[buddy.username] = buddy
+            if case .pinnedForAnother(let other) = verdict {
+                shared.insert(buddy.username)
+                sharedWithPins += [buddy.username.value, other]
+            }
             switch verdict {
             case .changed:
                 if !blocked.contains(buddy.username) {
@@ -146,19 +150,23 @@ public actor PeerNetwork {
                 }
             case .pinnedNow, .matches:
                 blocked.remove(buddy.username)
+            case .pinnedForAnother:
+                break
             }
         }
+        if !shared.isEmpty { emit(.error(SharedKeys.warning(Set(shared.map(\.value) + sharedWithPins).sorted()))) }
         buddies = next
         refreshPolicy()
         for name in Set(active.keys).union(retries.keys) where next[name] == nil { endSession(with: name) }
+        for name in Set(active.keys).union(retries.keys) where distrusts(name) { endSession(with: name, reason: "key no longer trusted") }
         for buddy in list where buddy.peerID.isOnline { dial(buddy) }
     }
 
     /// Sends a chat message; throws a one-line reason when it cannot go now.
     public func send(text: String, to name: Username) throws -> MessageID {
         guard buddies[name] != nil else { throw InvalidValue("\(name) is not your buddy") }
-        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name])) }
-        guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept") }
+        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name.value])) }
+        guard !blocked.contains(name) else { throw InvalidValue("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER") }
         guard let id = active[name], let link = links[id] else { throw InvalidValue("\(name) is offline") }
         guard !text.isEmpty else { throw InvalidValue("the message is empty") }
         guard text.utf8.count <= TransportMessage.maxTextBytes else {
@@ -187,10 +195,11 @@ public actor PeerNetwork {
         return try trust.verify(name, serverKey: buddy.publicKey)
     }
 
-    /// Accepts a buddy's changed key: re-pins it and dials them if they are online.
-    public func acceptKey(_ name: Username) throws -> BuddyTrust.Report {
+    /// Accepts a buddy's changed key if it gives the safety number the user compared: re-pins it
+    /// and dials them if they are online.
+    public func acceptKey(_ name: Username, compared: String) throws -> BuddyTrust.Report {
         let (buddy, trust) = try trusted(name)
-        let report = try trust.verify(name, serverKey: buddy.publicKey, accept: true)
+        let report = try trust.verify(name, serverKey: buddy.publicKey, accept: compared)
         blocked.remove(name)
         refreshPolicy()
         if buddy.peerID.isOnline { dial(buddy) }
@@ -199,7 +208,7 @@ public actor PeerNetwork {
 
     private func trusted(_ name: Username) throws -> (Buddy, BuddyTrust) {
         guard let buddy = buddies[name] else { throw InvalidValue("\(name) is not an accepted buddy") }
-        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name])) }
+        guard !shared.contains(name) else { throw InvalidValue(SharedKeys.warning([name.value])) }
         guard let trust else { throw InvalidValue("not online yet") }
         return (buddy, trust)
     }
@@ -218,7 +227,7 @@ public actor PeerNetwork {
 
     func refreshPolicy() {
         var keys: [[UInt8]: Username] = [:]
-        for buddy in buddies.values where !blocked.contains(buddy.username) && !shared.contains(buddy.username) { keys[buddy.publicKey] = buddy.username }
+        for buddy in buddies.values where !distrusts(buddy.username) { keys[buddy.publicKey] = buddy.username }
         policy.update(identity: identity, peerID: peerID, buddies: keys, presence: presence)
     }
 }

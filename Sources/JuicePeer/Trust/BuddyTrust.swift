@@ -32,17 +32,28 @@ public struct BuddyTrust: Sendable {
         self.pins = pins
     }
 
-    /// Checks `serverKey` for `buddy` against the pin (pinning it on first sight; replacing the
-    /// pin first when `accept` is set) and reports the safety number of the pinned key.
-    public func verify(_ buddy: Username, serverKey: [UInt8], accept: Bool = false) throws -> Report {
-        if accept { try pins.accept(buddy, serverKey) }
+    /// Checks `serverKey` for `buddy` against the pin (pinning it on first sight) and reports the
+    /// safety number of the pinned key. With `accept`, the safety number the user compared out of
+    /// band, a changed key is pinned first, but only if it still gives that number: a server
+    /// cannot show one key while the numbers are compared and slip in another on acceptance.
+    public func verify(_ buddy: Username, serverKey: [UInt8], accept compared: String? = nil) throws -> Report {
+        if let compared {
+            guard Self.digits(compared) == Self.digits(try safetyNumber(buddy, serverKey)) else {
+                throw InvalidValue("\(buddy)'s key is not the one whose safety number you gave (the server may have changed it again); verify again and compare the new number")
+            }
+            try pins.accept(buddy, serverKey)
+        }
         switch try pins.check(buddy, serverKey) {
         case .pinnedNow, .matches:
             return Report(buddy: buddy, safetyNumber: try safetyNumber(buddy, serverKey), candidateSafetyNumber: nil)
         case .changed(let pinned):
             return Report(buddy: buddy, safetyNumber: try safetyNumber(buddy, pinned), candidateSafetyNumber: try safetyNumber(buddy, serverKey))
+        case .pinnedForAnother(let other):
+            throw InvalidValue(SharedKeys.warning([buddy.value, other]))
         }
     }
+
+    private static func digits(_ number: String) -> String { number.filter(\.isASCII).filter(\.isNumber) }
 
     /// The safety number between the user's opened identity and `key` for `buddy`.
     public func safetyNumber(_ buddy: Username, _ key: [UInt8]) throws -> String {

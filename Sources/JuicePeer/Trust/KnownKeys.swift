@@ -13,6 +13,9 @@ public final class KnownKeys: Sendable {
         case matches
         /// Differs from the pin: do not trust until accepted.
         case changed(pinned: [UInt8])
+        /// First sight, but the key is already pinned for another buddy (named): not pinned, not
+        /// trusted, since a message under it would show under the wrong name.
+        case pinnedForAnother(String)
     }
 
     private let file: URL
@@ -54,6 +57,7 @@ public final class KnownKeys: Sendable {
         let verdicts: [Verdict] = pins.withLock { pins in
             keys.map { username, key in
                 guard let pinned = pins[username.value] else {
+                    if let other = pins.first(where: { $0.value == key })?.key { return .pinnedForAnother(other) }
                     pins[username.value] = key
                     return .pinnedNow
                 }

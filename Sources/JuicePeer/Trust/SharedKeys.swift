@@ -12,7 +12,7 @@ public enum SharedKeys {
     }
 
     /// The one-line warning for the user.
-    public static func warning(_ names: [Username]) -> String {
-        "the server states the same public key for more than one account (\(names.map(\.value).joined(separator: ", "))): not trusting them; the server is misbehaving"
+    public static func warning(_ names: [String]) -> String {
+        "the server states the same public key for more than one account (\(names.joined(separator: ", "))): not trusting them; the server is misbehaving"
     }
 }

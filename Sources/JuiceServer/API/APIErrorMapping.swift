@@ -51,6 +51,8 @@ struct APIErrorMapping {
             APIErrorMapping(status: .unauthorized, code: "invalid_credentials", message: "invalid username or password")
         case .throttled(let seconds):
             APIErrorMapping(status: .tooManyRequests, code: "throttled", message: "too many failed password checks; try again in \(seconds) s", retryAfter: seconds)
+        case let .limitReached(reason, seconds):
+            APIErrorMapping(status: .tooManyRequests, code: "limit_reached", message: reason, retryAfter: seconds)
         case .unauthenticated:
             APIErrorMapping(status: .unauthorized, code: "unauthenticated", message: "missing, expired or replaced session token; log in again")
         case .notFound(let what):

@@ -17,7 +17,10 @@ extension AccountAPI {
         } catch {
             throw AccountError.invalid("identity key: \(error)")
         }
-        try await store.createAccount(username: username, verifier: try AuthVerifier.make(authKey: authKey), identity: identity)
+        try await store.createAccount(
+            username: username, verifier: try AuthVerifier.make(authKey: authKey), identity: identity,
+            source: ClientSource.current, limit: settings.registrationsPerAddressPerHour
+        )
         logger.info("account registered", metadata: ["user": "\(username)"])
         return .created(.init(body: .json(.init(username: username.value))))
     }

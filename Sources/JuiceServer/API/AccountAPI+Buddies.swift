@@ -11,7 +11,7 @@ extension AccountAPI {
 
     func requestBuddy(_ input: Operations.RequestBuddy.Input) async throws -> Operations.RequestBuddy.Output {
         let (principal, buddy) = try await principalAndBuddy(input.path.username)
-        let entry = try await store.requestBuddy(accountID: principal.accountID, buddy: buddy)
+        let entry = try await store.requestBuddy(accountID: principal.accountID, buddy: buddy, maxPending: settings.maxPendingRequests)
         return .ok(.init(body: .json(.init(entry))))
     }
 

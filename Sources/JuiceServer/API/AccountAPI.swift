@@ -61,6 +61,10 @@ public struct AccountSettings: Sendable {
     public var throttle = AuthThrottle()
     /// Command tokens (logins with `online: false`) a user may hold; a new one ends the oldest.
     public var maxCommandSessions: Int = 20
+    /// Accounts one client address may register per hour.
+    public var registrationsPerAddressPerHour: Int = 20
+    /// Pending buddy requests a user may have waiting for their consent.
+    public var maxPendingRequests: Int = 100
 
     /// The defaults.
     public init() {}

@@ -8,8 +8,10 @@ enum AccountError: Error, Equatable {
     case publicKeyTaken
     /// Unknown user or wrong password: deliberately one case.
     case invalidCredentials
-    /// Too many failed logins for this username.
+    /// Too many failed checks of a password-derived key (``AuthThrottle``).
     case throttled(retryAfterSeconds: Int)
+    /// A bound on what a client may make the service store was reached (one-line reason).
+    case limitReached(String, retryAfterSeconds: Int)
     /// Missing, malformed, expired or replaced token.
     case unauthenticated
     /// No such user, or no such buddy entry.

@@ -26,6 +26,8 @@ struct AuthRecord: Sendable {
     let source: Window
     /// Whether the user has logged in from this source before.
     let knownSource: Bool
+    /// Whether that was within the last day (else the success refreshes it).
+    var sourceSeenToday = false
 }
 
 /// The caller behind a valid session token.

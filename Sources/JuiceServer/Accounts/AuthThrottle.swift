@@ -11,9 +11,10 @@
 /// the owner logging in from elsewhere; many addresses together get at most ``perName``.
 public struct AuthThrottle: Sendable {
     /// Failures allowed per username and source per window.
-    public var perNameAndSource = 5
-    /// Failures allowed per username from all sources per window, before unknown sources wait.
-    public var perName = 10
+    public var perNameAndSource = 3
+    /// Failures allowed per username from all sources per window, before unknown sources wait:
+    /// 5, as many as one username allowed in all before this throttle, so guessing is no faster.
+    public var perName = 5
     /// Failures allowed per source across usernames per window.
     public var perSource = 100
     /// Length of a window.

@@ -3,13 +3,29 @@ import Postgres
 /// Every statement the service runs, prepared once per connection. Kept in one place so that the
 /// benchmarks can replay exactly the SQL that a login runs.
 public enum AccountSQL {
-    /// $1 username, $2 verifier, $3 verifier salt, $4 public key, $5 sealed secret.
+    /// Creates an account unless its source already registered $7 times in the current window of
+    /// $8 seconds. Every attempt counts, also one refused for a taken name or key, so probing
+    /// which names exist costs the same budget. Returns `allowed`, `remaining` (seconds of the
+    /// window), `account_id` (NULL when none was made) and `username_taken`.
+    /// $1 username, $2 verifier, $3 verifier salt, $4 public key, $5 sealed secret, $6 source, $7 limit, $8 window seconds.
     public static let createAccount = PreparedStatement("create_account", """
-        WITH account AS (
+        WITH counted AS (
+            INSERT INTO registration_windows AS w (source, registrations, window_started_at) VALUES ($6, 1, now())
+            ON CONFLICT (source) DO UPDATE SET
+                registrations = CASE WHEN w.window_started_at <= now() - make_interval(secs => $8) THEN 1 ELSE w.registrations + 1 END,
+                window_started_at = CASE WHEN w.window_started_at <= now() - make_interval(secs => $8) THEN now() ELSE w.window_started_at END
+            RETURNING registrations, ceil(extract(epoch FROM window_started_at + make_interval(secs => $8) - now()))::int AS remaining
+        ), account AS (
             INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret)
-            VALUES ($1, $2, $3, $4, $5) RETURNING id
+            SELECT $1, $2, $3, $4, $5 FROM counted WHERE registrations <= $7
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        ), presence AS (
+            INSERT INTO presence_state (account_id) SELECT id FROM account RETURNING account_id
         )
-        INSERT INTO presence_state (account_id) SELECT id FROM account RETURNING account_id
+        SELECT registrations <= $7 AS allowed, remaining, (SELECT account_id FROM presence) AS account_id,
+               EXISTS (SELECT 1 FROM accounts WHERE username = $1) AS username_taken
+        FROM counted
         """)
 
     /// The start of every check of a password-derived key: takes the username's advisory lock and
@@ -147,21 +163,30 @@ public enum AccountSQL {
         SELECT count(*) AS sessions FROM session
         """)
 
-    /// Asks $2 (username) to be buddies with $1, or accepts at once if $2 already asked $1.
+    /// Asks $2 (username) to be buddies with $1, or accepts at once if $2 already asked $1, in one
+    /// upsert on the pair's unique index, so two people asking each other at the same moment
+    /// always end accepted. A new request needs $2 to have fewer than $3 pending requests.
+    /// Returns `target_id` (NULL: no such user) and `outcome`: `requested`, `accepted`,
+    /// `unchanged` (already asked or already buddies) or `full`.
     public static let requestBuddy = PreparedStatement("request_buddy", """
-        WITH target AS (SELECT id FROM accounts WHERE username = $2),
-        accepted AS (
-            UPDATE buddies SET accepted_at = now()
-            WHERE requester_id = (SELECT id FROM target) AND addressee_id = $1 AND accepted_at IS NULL
-            RETURNING 1
+        WITH target AS (SELECT id FROM accounts WHERE username = $2 AND id <> $1),
+        room AS (
+            SELECT count(*) < $3 AS ok FROM buddies WHERE addressee_id = (SELECT id FROM target) AND accepted_at IS NULL
         ),
-        inserted AS (
-            INSERT INTO buddies (requester_id, addressee_id)
-            SELECT $1, id FROM target WHERE id <> $1 AND NOT EXISTS (SELECT 1 FROM accepted)
-            ON CONFLICT DO NOTHING
-            RETURNING 1
+        upserted AS (
+            INSERT INTO buddies AS b (requester_id, addressee_id)
+            SELECT $1, id FROM target
+            WHERE (SELECT ok FROM room) OR EXISTS ( -- an existing pair is no new request
+                SELECT 1 FROM buddies WHERE requester_id IN ($1, (SELECT id FROM target)) AND addressee_id IN ($1, (SELECT id FROM target))
+            )
+            ON CONFLICT (LEAST(requester_id, addressee_id), GREATEST(requester_id, addressee_id))
+            DO UPDATE SET accepted_at = coalesce(b.accepted_at, now()) WHERE b.requester_id = EXCLUDED.addressee_id
+            RETURNING (xmax = 0) AS inserted
         )
-        SELECT (SELECT id FROM target) AS target_id
+        SELECT (SELECT id FROM target) AS target_id,
+               CASE WHEN NOT EXISTS (SELECT 1 FROM upserted) THEN
+                        CASE WHEN (SELECT ok FROM room) THEN 'unchanged' ELSE 'full' END
+                    WHEN (SELECT inserted FROM upserted) THEN 'requested' ELSE 'accepted' END AS outcome
         """)
 
     /// Accepts $2's (username) pending request to $1.
@@ -208,6 +233,8 @@ public enum AccountSQL {
             DELETE FROM auth_failures WHERE window_started_at < now() - interval '1 day' RETURNING 1
         ), forgotten AS (
             DELETE FROM known_sources WHERE last_success_at < now() - interval '90 days' RETURNING 1
+        ), registrations AS (
+            DELETE FROM registration_windows WHERE window_started_at < now() - interval '1 day' RETURNING 1
         )
         SELECT (SELECT count(*) FROM expired) AS leases, (SELECT count(*) FROM sessions) AS sessions
         """)

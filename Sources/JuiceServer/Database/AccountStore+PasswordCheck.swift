@@ -9,7 +9,7 @@ struct CheckOutcome: Sendable {
     let source: ClientSource
     /// Forget this username's failures from this source.
     let clearFailures: Bool
-    /// Remember this source as one the user logs in from.
+    /// Remember (or refresh) this source as one the user logs in from.
     let rememberSource: Bool
 }
 
@@ -22,8 +22,8 @@ extension AccountStore {
         _ db: PostgresConnection, username: Username, source: ClientSource, authKey: SecretBytes, throttle: AuthThrottle,
         success: (AuthRecord.Account, CheckOutcome) throws -> T
     ) throws -> T {
-        let record = try authRecord(db, username: username, source: source, windowSeconds: throttle.windowSeconds)
         do {
+            let record = try authRecord(db, username: username, source: source, windowSeconds: throttle.windowSeconds)
             if let retryAfter = throttle.refusal(record) {
                 try db.execute(AccountSQL.authUnlock, [username.value])
                 throw AccountError.throttled(retryAfterSeconds: retryAfter)
@@ -33,11 +33,12 @@ extension AccountStore {
                 try db.execute(AccountSQL.authUnlock, [username.value]) // after the count is committed
                 throw AccountError.invalidCredentials
             }
-            let outcome = CheckOutcome(username: username, source: source, clearFailures: record.pair.failures > 0, rememberSource: !record.knownSource)
+            let outcome = CheckOutcome(username: username, source: source, clearFailures: record.pair.failures > 0, rememberSource: !record.sourceSeenToday)
             return try success(account, outcome)
         } catch let error as AccountError {
             throw error
         } catch {
+            // Whatever failed, this connection must not keep the username's lock.
             _ = try? db.execute(AccountSQL.unlockAll)
             throw error
         }
@@ -57,6 +58,9 @@ extension AccountStore {
         func window(_ name: String) throws -> AuthRecord.Window {
             AuthRecord.Window(failures: try row.decode("\(name)_failures"), remaining: try row.decode("\(name)_remaining", as: Int?.self))
         }
-        return AuthRecord(account: account, pair: try window("pair"), name: try window("name"), source: try window("source"), knownSource: try row.decode("known_source"))
+        return AuthRecord(
+            account: account, pair: try window("pair"), name: try window("name"), source: try window("source"),
+            knownSource: try row.decode("known_source"), sourceSeenToday: try row.decode("source_seen_today")
+        )
     }
 }

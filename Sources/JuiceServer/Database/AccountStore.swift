@@ -8,13 +8,20 @@ import Sodium
 struct AccountStore: Sendable {
     let pool: PostgresPool
 
-    func createAccount(username: Username, verifier: AuthVerifier, identity: SealedIdentity) async throws {
-        do {
-            try await pool.withConnection { db in
-                try db.execute(AccountSQL.createAccount, [username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret])
-            }
-        } catch let error as PostgresError where error.isUniqueViolation {
-            throw error.constraint == "accounts_public_key_key" ? AccountError.publicKeyTaken : AccountError.usernameTaken
+    /// Creates an account, unless `source` already tried `limit` registrations this hour.
+    func createAccount(username: Username, verifier: AuthVerifier, identity: SealedIdentity, source: ClientSource, limit: Int) async throws {
+        let row = try await pool.withConnection { db in
+            try db.execute(AccountSQL.createAccount, [
+                username.value, verifier.hash, verifier.salt, identity.publicKey, identity.sealedSecret, source.description, limit, 3600,
+            ]).first
+        }
+        guard let row, try row.decode("allowed", as: Bool.self) else {
+            let wait = max(1, try row?.decode("remaining", as: Int.self) ?? 3600)
+            throw AccountError.limitReached("too many accounts registered from your address; try again in \(wait) s", retryAfterSeconds: wait)
+        }
+        guard try row.decode("account_id", as: Int64?.self) != nil else {
+            // Nothing inserted, so a unique constraint stood in the way: the name, else the key.
+            throw try row.decode("username_taken", as: Bool.self) ? AccountError.usernameTaken : AccountError.publicKeyTaken
         }
     }
 
@@ -54,10 +61,13 @@ struct AccountStore: Sendable {
         try await pool.withConnection { db in try Self.buddies(db, accountID: accountID) }
     }
 
-    func requestBuddy(accountID: Int64, buddy: Username) async throws -> BuddyEntry {
+    func requestBuddy(accountID: Int64, buddy: Username, maxPending: Int) async throws -> BuddyEntry {
         try await pool.withConnection { db in
-            let target = try db.execute(AccountSQL.requestBuddy, [accountID, buddy.value]).first?.decode("target_id", as: Int64?.self)
-            guard target != nil else { throw AccountError.notFound("no user named \(buddy)") }
+            let row = try db.execute(AccountSQL.requestBuddy, [accountID, buddy.value, maxPending]).first
+            guard try row?.decode("target_id", as: Int64?.self) != nil else { throw AccountError.notFound("no user named \(buddy)") }
+            if try row?.decode("outcome", as: String.self) == "full" {
+                throw AccountError.limitReached("\(buddy) has too many buddy requests waiting; try again later", retryAfterSeconds: 3600)
+            }
             return try Self.buddy(db, accountID: accountID, username: buddy)
         }
     }
