@@ -6,9 +6,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages a fresh machine lacks: the C libraries (libpwquality with cracklib's
-# dictionary among them), pkg-config, PostgreSQL.
+# dictionary among them), pkg-config, PostgreSQL, and Python for schemathesis.
 ensure_packages() {
-    local wanted=(libsodium-dev libpq-dev libpwquality-dev cracklib-runtime pkg-config postgresql postgresql-client postgresql-contrib openssl curl wrk)
+    local wanted=(libsodium-dev libpq-dev libpwquality-dev cracklib-runtime pkg-config postgresql postgresql-client postgresql-contrib openssl curl wrk python3 python3-venv)
     local missing=()
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -46,7 +46,8 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/JuiceAPI/openapi.yaml"), encoding: .utf8)
         let keyFields = document.split(separator: "\n").compactMap { line -> String? in
-            guard line.contains("$ref: '#/components/schemas/Key'"), let colon = line.firstIndex(of: ":") else { return nil }
+            let byteString = ["Key", "SealedSecret"].contains { line.contains("$ref: '#/components/schemas/\($0)'") }
+            guard byteString, let colon = line.firstIndex(of: ":") else { return nil }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             return name.hasPrefix("$") ? nil : name
         }

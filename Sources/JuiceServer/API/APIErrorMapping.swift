@@ -92,7 +92,7 @@ struct APIErrorMapping {
         switch status {
         case .contentTooLarge: APIErrorMapping(status: status, code: "body_too_large", message: "request body is too large")
         case .notFound: APIErrorMapping(status: status, code: "not_found", message: "no such endpoint")
-        case .methodNotAllowed: APIErrorMapping(status: status, code: "method_not_allowed", message: "method not allowed")
+        case .methodNotAllowed: APIErrorMapping(status: status, code: "method_not_allowed", message: "this endpoint does not answer that method; see the Allow header")
         default:
             APIErrorMapping(
                 status: status, code: status.code < 500 ? "bad_request" : "internal",
@@ -108,7 +108,7 @@ struct APIErrorMapping {
         case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
             "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted: "the body is not valid JSON for this operation"
-        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: MalformedRequest.notAcceptable.reason
+        case let error as any HTTPResponseConvertible where error.httpStatus == .notAcceptable: "the Accept header rules out the reply's media type"
         case let error as any HTTPResponseConvertible where error.httpStatus == .unsupportedMediaType: MalformedRequest.unsupportedMediaType.reason
         default: "the body, content type or a parameter is invalid"
         }

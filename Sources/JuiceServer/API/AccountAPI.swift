@@ -2,6 +2,7 @@ import Foundation
 import JuiceAPI
 import JuiceCore
 import Logging
+import OpenAPIRuntime
 import Prometheus
 
 /// The generated `APIProtocol`, implemented over ``AccountStore``. Handlers validate input and
@@ -25,6 +26,10 @@ struct AccountAPI: APIProtocol {
 
     func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
         .ok(.init(body: .plainText(.init(metrics.emitToString()))))
+    }
+
+    func openAPIDocument(_ input: Operations.OpenAPIDocument.Input) async throws -> Operations.OpenAPIDocument.Output {
+        .ok(.init(body: .yaml(HTTPBody(OpenAPIDocument.yaml))))
     }
 
     // MARK: Authentication helpers

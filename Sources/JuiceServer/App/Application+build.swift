@@ -41,14 +41,16 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry,
     logger: Logger
 ) throws -> Router<JuiceRequestContext> {
-    let router = Router(context: JuiceRequestContext.self)
-    router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes))
-    router.middlewares.add(ClientSourceMiddleware(trustedProxies: configuration.trustedProxies))
     let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
-    try api.registerHandlers(on: router, configuration: .juice, middlewares: [
+    let middlewares: [any ServerMiddleware] = [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger, maxBodyBytes: configuration.maxBodyBytes),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
-    ])
+    ]
+    let allowedMethods = try AllowedMethods { try api.registerHandlers(on: $0, configuration: .juice, middlewares: middlewares) }
+    let router = Router(context: JuiceRequestContext.self)
+    router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes, allowedMethods: allowedMethods))
+    router.middlewares.add(ClientSourceMiddleware(trustedProxies: configuration.trustedProxies))
+    try api.registerHandlers(on: router, configuration: .juice, middlewares: middlewares)
     return router
 }
 
