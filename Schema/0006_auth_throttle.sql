@@ -37,33 +37,38 @@ RETURNS TABLE (
     source_failures integer, source_remaining integer,
     known_source boolean, source_seen_today boolean
 )
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE
+-- A lock held too long (a stuck connection) fails this check instead of queueing forever; and a
+-- plan cached while a table was still empty must never scan it whole once it has grown.
+SET lock_timeout = '5s'
+SET enable_seqscan = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    since timestamptz := now() - make_interval(secs => p_window_seconds);
+    seen timestamptz;
 BEGIN
     -- The counts must be read after the lock: only READ COMMITTED gives each query its own snapshot.
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'the password throttle needs READ COMMITTED, not %', current_setting('transaction_isolation');
     END IF;
-    -- A lock held too long (a stuck connection) fails this check instead of queueing forever.
-    PERFORM set_config('lock_timeout', '5s', true);
     PERFORM pg_advisory_lock(auth_lock_key(p_username));
-    RETURN QUERY
-    WITH counts AS (
-        SELECT f.username, f.source, f.failures,
-               ceil(extract(epoch FROM f.window_started_at + make_interval(secs => p_window_seconds) - now()))::int AS remaining
-        FROM auth_failures f
-        WHERE (f.username, f.source) IN ((p_username, p_source), (p_username, '*'), ('*', p_source))
-          AND f.window_started_at > now() - make_interval(secs => p_window_seconds)
-    )
-    SELECT a.id, a.verifier, a.verifier_salt, a.public_key, a.sealed_secret,
-           coalesce(pair.failures, 0), pair.remaining,
-           coalesce(name.failures, 0), name.remaining,
-           coalesce(src.failures, 0), src.remaining,
-           k.last_success_at IS NOT NULL, coalesce(k.last_success_at > now() - interval '1 day', false)
-    FROM (SELECT 1) one
-    LEFT JOIN accounts a ON a.username = p_username
-    LEFT JOIN counts pair ON pair.username = p_username AND pair.source = p_source
-    LEFT JOIN counts name ON name.username = p_username AND name.source = '*'
-    LEFT JOIN counts src ON src.username = '*' AND src.source = p_source
-    LEFT JOIN known_sources k ON k.account_id = a.id AND k.source = p_source;
+    -- One primary-key lookup each, so every plan is an index probe whatever the tables' size.
+    SELECT a.id, a.verifier, a.verifier_salt, a.public_key, a.sealed_secret
+        INTO id, verifier, verifier_salt, public_key, sealed_secret
+        FROM accounts a WHERE a.username = p_username;
+    SELECT f.failures, ceil(extract(epoch FROM f.window_started_at - since))::int INTO pair_failures, pair_remaining
+        FROM auth_failures f WHERE f.username = p_username AND f.source = p_source AND f.window_started_at > since;
+    SELECT f.failures, ceil(extract(epoch FROM f.window_started_at - since))::int INTO name_failures, name_remaining
+        FROM auth_failures f WHERE f.username = p_username AND f.source = '*' AND f.window_started_at > since;
+    SELECT f.failures, ceil(extract(epoch FROM f.window_started_at - since))::int INTO source_failures, source_remaining
+        FROM auth_failures f WHERE f.username = '*' AND f.source = p_source AND f.window_started_at > since;
+    SELECT k.last_success_at INTO seen FROM known_sources k WHERE k.account_id = id AND k.source = p_source;
+    pair_failures := coalesce(pair_failures, 0);
+    name_failures := coalesce(name_failures, 0);
+    source_failures := coalesce(source_failures, 0);
+    known_source := seen IS NOT NULL;
+    source_seen_today := coalesce(seen > now() - interval '1 day', false);
+    RETURN NEXT;
 END
 $$;

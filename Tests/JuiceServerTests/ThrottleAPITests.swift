@@ -9,7 +9,7 @@ import Testing
 @Suite struct ThrottleAPITests {
     /// Item 7: one stranger's address gets at most 3 guesses in a window, even the right
     /// password is refused there, and alice still logs in from another address.
-    @Test func aStrangerGetsFiveGuessesAndCannotLockTheOwnerOut() async throws {
+    @Test func aStrangerGetsThreeGuessesAndCannotLockTheOwnerOut() async throws {
         try await withService { api, _, _ in
             let alice = TestUser("alice")
             try await api.register(alice)
