@@ -1,0 +1,71 @@
+import Postgres
+
+/// Buddy relations and the buddy entries the login and the buddy list return.
+extension AccountSQL {
+    /// The columns of a buddy entry as seen by account $1; presence only for accepted buddies
+    /// whose lease is valid.
+    static let buddySelect = """
+        SELECT a.username,
+               CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
+                    WHEN b.requester_id = $1 THEN 'outgoing' ELSE 'incoming' END AS relation,
+               CASE WHEN b.accepted_at IS NOT NULL THEN a.public_key END AS public_key,
+               CASE WHEN v.visible THEN p.peer_id ELSE 0 END AS peer_id,
+               CASE WHEN v.visible THEN p.endpoint END AS endpoint,
+               CASE WHEN v.visible THEN p.status ELSE 'offline' END AS status,
+               CASE WHEN v.visible THEN p.status_text ELSE '' END AS status_text,
+               (v.visible AND p.camera) AS camera,
+               (v.visible AND p.mic) AS mic
+        FROM buddies b
+        JOIN accounts a ON a.id = CASE WHEN b.requester_id = $1 THEN b.addressee_id ELSE b.requester_id END
+        JOIN presence_state p ON p.account_id = a.id
+        CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND p.lease_expires_at > now() AS visible) v
+        WHERE (b.requester_id = $1 OR b.addressee_id = $1)
+        """
+
+    /// Login step 3, and the buddy list. $1 account.
+    public static let buddyList = PreparedStatement("buddy_list", buddySelect + " ORDER BY a.username")
+
+    /// One buddy entry. $1 account, $2 buddy username.
+    public static let buddyEntry = PreparedStatement("buddy_entry", buddySelect + " AND a.username = $2")
+
+    /// Asks $2 (username) to be buddies with $1, or accepts at once if $2 already asked $1, in one
+    /// upsert on the pair's unique index, so two people asking each other at the same moment
+    /// always end accepted. A new request needs $2 to have fewer than $3 pending requests.
+    /// Returns `target_id` (NULL: no such user) and `outcome`: `requested`, `accepted`,
+    /// `unchanged` (already asked or already buddies) or `full`.
+    public static let requestBuddy = PreparedStatement("request_buddy", """
+        WITH target AS (SELECT id FROM accounts WHERE username = $2 AND id <> $1),
+        room AS (
+            SELECT count(*) < $3 AS ok FROM buddies WHERE addressee_id = (SELECT id FROM target) AND accepted_at IS NULL
+        ),
+        upserted AS (
+            INSERT INTO buddies AS b (requester_id, addressee_id)
+            SELECT $1, id FROM target
+            WHERE (SELECT ok FROM room) OR EXISTS ( -- an existing pair is no new request
+                SELECT 1 FROM buddies WHERE requester_id IN ($1, (SELECT id FROM target)) AND addressee_id IN ($1, (SELECT id FROM target))
+            )
+            ON CONFLICT (LEAST(requester_id, addressee_id), GREATEST(requester_id, addressee_id))
+            DO UPDATE SET accepted_at = coalesce(b.accepted_at, now()) WHERE b.requester_id = EXCLUDED.addressee_id
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT (SELECT id FROM target) AS target_id,
+               CASE WHEN NOT EXISTS (SELECT 1 FROM upserted) THEN
+                        CASE WHEN (SELECT ok FROM room) THEN 'unchanged' ELSE 'full' END
+                    WHEN (SELECT inserted FROM upserted) THEN 'requested' ELSE 'accepted' END AS outcome
+        """)
+
+    /// Accepts $2's (username) pending request to $1.
+    public static let acceptBuddy = PreparedStatement("accept_buddy", """
+        UPDATE buddies SET accepted_at = coalesce(accepted_at, now())
+        WHERE requester_id = (SELECT id FROM accounts WHERE username = $2) AND addressee_id = $1
+        RETURNING 1
+        """)
+
+    /// Removes the relation between $1 and $2 (username), whichever side asked.
+    public static let removeBuddy = PreparedStatement("remove_buddy", """
+        DELETE FROM buddies b USING accounts t
+        WHERE t.username = $2
+          AND ((b.requester_id = $1 AND b.addressee_id = t.id) OR (b.requester_id = t.id AND b.addressee_id = $1))
+        RETURNING 1
+        """)
+}
