@@ -51,26 +51,3 @@ import Testing
         #expect(!ClientState.pathComponent("a b/../c").contains("/"))
     }
 }
-
-@Suite struct PasswordQualityTests {
-    let alice = try! Username("alice")
-
-    @Test(arguments: ["short7!", "password1", "qwertyuiop", "alice-password", "ecila-Zq7-ecila", "aaaaaaaaaaaa"])
-    func weakPasswordsAreRefused(_ password: String) {
-        #expect(throws: PasswordError.self) { try PasswordQuality.check(SecretBytes(Array(password.utf8)), username: alice) }
-    }
-
-    @Test(arguments: ["Squeezed-Fresh-2026!", "correct horse battery staple 9", "Ölmühle-Zünder-47"])
-    func strongPasswordsPass(_ password: String) throws {
-        try PasswordQuality.check(SecretBytes(Array(password.utf8)), username: alice)
-    }
-
-    @Test func theReasonIsOneLine() {
-        do {
-            try PasswordQuality.check(SecretBytes(Array("short".utf8)), username: alice)
-            Issue.record("accepted")
-        } catch {
-            #expect(error.description == "the password is shorter than 8 characters")
-        }
-    }
-}

@@ -1,6 +1,7 @@
 import CPwquality
 import JuiceCore
 import Sodium
+import Synchronization
 
 /// The rule for new passwords, checked on the client before Argon2id runs: at least
 /// ``minimumLength`` characters (NIST SP 800-63B), and accepted by libpwquality, which refuses
@@ -9,6 +10,10 @@ import Sodium
 public enum PasswordQuality {
     /// NIST SP 800-63B's minimum for a password the user chose.
     public static let minimumLength = 8
+
+    /// cracklib keeps one process-wide dictionary handle and refuses a second open ("another
+    /// dictionary already open"), so concurrent checks would fail each other: one at a time.
+    private static let dictionary = Mutex(())
 
     /// Throws a one-line reason when `password` is too weak for `username`.
     public static func check(_ password: SecretBytes, username: Username) throws(PasswordError) {
@@ -28,9 +33,11 @@ public enum PasswordQuality {
         defer { pwquality_free_settings(settings) }
         _ = pwquality_read_config(settings, nil, nil) // a missing system file leaves the defaults
         var aux: UnsafeMutableRawPointer?
-        let score = bytes.withUnsafeBufferPointer { password in
-            password.withMemoryRebound(to: CChar.self) { password in
-                pwquality_check(settings, password.baseAddress, nil, username.value, &aux)
+        let score = dictionary.withLock { _ in
+            bytes.withUnsafeBufferPointer { password in
+                password.withMemoryRebound(to: CChar.self) { password in
+                    pwquality_check(settings, password.baseAddress, nil, username.value, &aux)
+                }
             }
         }
         guard score < 0 else { return }
