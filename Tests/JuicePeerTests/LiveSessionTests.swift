@@ -26,6 +26,22 @@ import Testing
         }
     }
 
+    /// Today's defect: leaving sent the goodbyes, slept 50 ms and closed every link, so a goodbye
+    /// queued behind large messages was lost, with the messages, and the buddy redialled.
+    @Test func aGoodbyeBehindLargeMessagesIsDeliveredAfterThem() async throws {
+        let alice = try RecordedNetwork("alice", peerID: 111), bob = try RecordedNetwork("bob", peerID: 222)
+        try await withLiveNetworks(alice, bob) { _, bobEndpoint in
+            try await aliceDialsBob(alice, bob, at: bobEndpoint)
+            let text = String(repeating: "x", count: TransportMessage.maxTextBytes)
+            for _ in 0..<40 { _ = try await alice.network.send(text: text, to: bob.name) }
+            await alice.network.shutdown()
+            let goodbye = PeerEvent.offline(alice.name, reason: "goodbye")
+            #expect(await bob.waitFor(timeout: .seconds(10)) { $0 == goodbye } != nil, "\(bob.reported.filter { !$0.isMessage })")
+            #expect(bob.reported.filter(\.isMessage).count == 40)
+            #expect(bob.reported.filter(\.isOffline) == [goodbye], "one departure, and no redial")
+        }
+    }
+
     @Test func eachSideReportsTheOtherOnlineExactlyOnce() async throws {
         let alice = try RecordedNetwork("alice", peerID: 111), bob = try RecordedNetwork("bob", peerID: 222)
         try await withLiveNetworks(alice, bob) { aliceEndpoint, bobEndpoint in
@@ -49,9 +65,7 @@ import Testing
     @Test func statusTextBuddiesWouldRefuseIsNeverPublished() async throws {
         let alice = try RecordedNetwork("alice", peerID: 111), bob = try RecordedNetwork("bob", peerID: 222)
         try await withLiveNetworks(alice, bob) { _, bobEndpoint in
-            await bob.network.goOnline(identity: bob.identity, peerID: bob.peerID, buddies: [alice.asBuddy()])
-            await alice.network.goOnline(identity: alice.identity, peerID: alice.peerID, buddies: [bob.asBuddy(at: bobEndpoint)])
-            try #require(await bob.waitFor { if case .online = $0 { true } else { false } } != nil, "\(bob.reported)")
+            try await aliceDialsBob(alice, bob, at: bobEndpoint)
             let hostile = PeerPresence(capabilities: .none, status: .away, statusText: "\u{1b}]0;pwned\u{07}")
             await #expect(throws: InvalidValue.self) { try await alice.network.publish(hostile) }
             #expect(await alice.network.currentPresence == PeerPresence(capabilities: .none))

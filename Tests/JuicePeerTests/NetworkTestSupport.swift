@@ -5,20 +5,6 @@ import Sodium
 import JuiceTestSupport
 import Testing
 
-extension PeerNetwork {
-    /// A link as a socket would open it, with no channel behind it (closing it does nothing), so
-    /// a test can feed the network the events its links would report, in any order.
-    func openLink(_ id: Int, dialling buddy: Username? = nil, remotePeerID: PeerID? = nil) {
-        links[id] = Link(handler: nil, buddy: buddy, initiatedByMe: buddy != nil, remotePeerID: remotePeerID)
-    }
-
-    /// Handles one link event, as ``run()`` does.
-    func deliver(_ event: PeerChannelHandler.Event) { handle(event) }
-
-    /// The link that carries the session with `name`, if any.
-    func activeLink(_ name: Username) -> Int? { active[name] }
-}
-
 /// A peer network with a fresh identity and state directory, recording what it reports.
 struct RecordedNetwork {
     let name: Username
@@ -80,4 +66,11 @@ func withLiveNetworks(_ a: RecordedNetwork, _ b: RecordedNetwork, _ body: (Endpo
         b.removeState()
         if let failure { throw failure }
     }
+}
+
+/// Bob online with alice offline; then alice online, dialling bob; returns once bob has her.
+func aliceDialsBob(_ alice: RecordedNetwork, _ bob: RecordedNetwork, at bobEndpoint: Endpoint) async throws {
+    await bob.network.goOnline(identity: bob.identity, peerID: bob.peerID, buddies: [alice.asBuddy()])
+    await alice.network.goOnline(identity: alice.identity, peerID: alice.peerID, buddies: [bob.asBuddy(at: bobEndpoint)])
+    try #require(await bob.waitFor { if case .online = $0 { true } else { false } } != nil, "\(bob.reported)")
 }

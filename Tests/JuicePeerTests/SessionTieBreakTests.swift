@@ -1,80 +1,61 @@
-import Foundation
 import JuiceCore
 @testable import JuicePeer
-import Sodium
-import JuiceTestSupport
 import Testing
 
-/// Two sessions with one buddy (docs/protocol.md 4.5): the network keeps the one the protocol
+/// Two sessions with one buddy (docs/protocol.md 4.5): the machine keeps the one the protocol
 /// names, closes the other, and reports `online` once per arrival, never for a replacement.
-/// The events are fed by hand, in the orders a real race can produce; no sockets.
+/// The events come in the orders a real race can produce.
 @Suite struct SessionTieBreakTests {
-    let presence = PeerPresence(capabilities: Capabilities(camera: true, mic: false))
-    let now = UInt64(Date().timeIntervalSince1970 * 1000)
-
-    /// Bob's network with alice (offline, so nobody is dialled) as his buddy.
-    func bobWithAlice() async throws -> (bob: RecordedNetwork, alice: RecordedNetwork) {
-        let bob = try RecordedNetwork("bob", peerID: 222), alice = try RecordedNetwork("alice", peerID: 111)
-        await bob.network.goOnline(identity: bob.identity, peerID: bob.peerID, buddies: [alice.asBuddy()])
-        return (bob, alice)
-    }
-
-    func arrival(_ link: Int, from alice: RecordedNetwork, peerID: Int64 = 111, presence: PeerPresence? = nil, timestamp: UInt64) -> PeerChannelHandler.Event {
-        .established(linkID: link, remoteStatic: alice.identity.publicKey, remotePeerID: PeerID(rawValue: peerID)!, presence: presence ?? self.presence, timestamp: timestamp)
-    }
-
-    @Test func aSessionThatReplacesALiveOneReportsNoSecondOnline() async throws {
-        let (bob, alice) = try await bobWithAlice()
-        defer { bob.removeState() }
-        await bob.network.openLink(1)
-        await bob.network.deliver(arrival(1, from: alice, timestamp: now))
+    @Test func aSessionThatReplacesALiveOneReportsNoSecondOnline() {
+        var m = Machine()
+        m.setBuddies([Machine.alice(online: false)])
+        let (first, _) = m.aliceArrives(timestamp: 1_000)
         // Alice logs in again (a new peer ID) before bob noticed the old session die.
-        await bob.network.openLink(2)
-        await bob.network.deliver(arrival(2, from: alice, peerID: 333, timestamp: now + 1))
-        #expect(await bob.network.activeLink(alice.name) == 2)
-        await bob.network.deliver(.closed(linkID: 1, graceful: false, reason: "connection lost"))
-        #expect(bob.onlineEvents.count == 1, "\(bob.reported)")
-        #expect(bob.reported.count == 1, "no offline for the replaced session: \(bob.reported)")
+        let (second, actions) = m.aliceArrives(peerID: PeerID(rawValue: 333)!, timestamp: 1_001)
+        #expect(closes(actions)[first] == "replaced")
+        #expect(m.sessions.activeLink(Machine.alice) == second)
+        m.run { $0.closed(first, graceful: false, reason: "connection lost", now: $1) }
+        #expect(m.reports.filter(\.isOnline).count == 1)
+        #expect(m.reports.count == 1, "no offline for the replaced session: \(m.reports)")
         // A replacement with another status reports the status, still not `online`.
         let away = PeerPresence(capabilities: .none, status: .away, statusText: "lunch")
-        await bob.network.openLink(3)
-        await bob.network.deliver(arrival(3, from: alice, peerID: 444, presence: away, timestamp: now + 2))
-        #expect(bob.reported.last == .presence(alice.name, away))
-        #expect(bob.onlineEvents.count == 1)
+        _ = m.aliceArrives(peerID: PeerID(rawValue: 444)!, presence: away, timestamp: 1_002)
+        #expect(m.reports.last == .presence(Machine.alice, away))
+        #expect(m.reports.filter(\.isOnline).count == 1)
     }
 
     @Test(arguments: [false, true])
-    func simultaneousDialsKeepTheOneDialledByTheSmallerUsername(incomingFirst: Bool) async throws {
-        let (bob, alice) = try await bobWithAlice()
-        defer { bob.removeState() }
-        await bob.network.openLink(1, dialling: alice.name, remotePeerID: alice.peerID) // bob dialled alice
-        await bob.network.openLink(2) // alice dialled bob
-        let mine = PeerChannelHandler.Event.established(linkID: 1, remoteStatic: alice.identity.publicKey, remotePeerID: nil, presence: presence, timestamp: now)
-        let theirs = arrival(2, from: alice, timestamp: now + 5)
-        for event in incomingFirst ? [theirs, mine] : [mine, theirs] { await bob.network.deliver(event) }
-        #expect(await bob.network.activeLink(alice.name) == 2) // "alice" < "bob"
-        #expect(bob.onlineEvents.count == 1, "\(bob.reported)")
+    func simultaneousDialsKeepTheOneDialledByTheSmallerUsername(incomingFirst: Bool) throws {
+        var m = Machine()
+        let mine = try #require(dials(m.setBuddies([Machine.alice()])).first) // bob dials alice
+        m.run { $0.connected(mine, now: $1) }
+        let theirsLink = m.accept(from: "127.0.0.1")
+        let theirs = try #require(theirsLink) // alice dials bob
+        let events: [(inout BuddySessions, ContinuousClock.Instant) -> [SessionAction]] = [
+            { $0.established(theirs, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 1_005, now: $1) },
+            { $0.established(mine, remoteStatic: Machine.aliceKey, remotePeerID: nil, presence: Machine.presence, timestamp: 1_000, now: $1) },
+        ]
+        for event in incomingFirst ? events : events.reversed() { m.run(event) }
+        #expect(m.sessions.activeLink(Machine.alice) == theirs) // "alice" < "bob"
+        #expect(m.reports.filter(\.isOnline).count == 1, "\(m.reports)")
     }
 
     @Test(arguments: [false, true])
-    func twoSessionsDialledByOneSideKeepTheLaterTimestamp(laterFirst: Bool) async throws {
-        let (bob, alice) = try await bobWithAlice()
-        defer { bob.removeState() }
-        await bob.network.openLink(1)
-        await bob.network.openLink(2)
-        let earlier = arrival(1, from: alice, timestamp: now), later = arrival(2, from: alice, timestamp: now + 50)
-        for event in laterFirst ? [later, earlier] : [earlier, later] { await bob.network.deliver(event) }
-        #expect(await bob.network.activeLink(alice.name) == 2)
-        #expect(bob.onlineEvents.count == 1, "\(bob.reported)")
+    func twoSessionsDialledByOneSideKeepTheLaterTimestamp(laterFirst: Bool) {
+        var m = Machine()
+        m.setBuddies([Machine.alice(online: false)])
+        let order: [UInt64] = laterFirst ? [1_050, 1_000] : [1_000, 1_050]
+        let links = order.map { m.aliceArrives(timestamp: $0).0 }
+        #expect(m.sessions.activeLink(Machine.alice) == links[laterFirst ? 0 : 1])
+        #expect(m.reports.filter(\.isOnline).count == 1, "\(m.reports)")
     }
 
-    @Test func aDialThatCompletesAfterTheBuddyWasRemovedReportsNothing() async throws {
-        let (bob, alice) = try await bobWithAlice()
-        defer { bob.removeState() }
-        await bob.network.openLink(1, dialling: alice.name, remotePeerID: alice.peerID)
-        await bob.network.update(buddies: [])
-        await bob.network.deliver(.established(linkID: 1, remoteStatic: alice.identity.publicKey, remotePeerID: nil, presence: presence, timestamp: now))
-        #expect(bob.reported.isEmpty, "\(bob.reported)")
-        #expect(await bob.network.activeLink(alice.name) == nil)
+    @Test func aDialThatCompletesAfterTheBuddyWasRemovedReportsNothing() throws {
+        var m = Machine()
+        let link = try #require(dials(m.setBuddies([Machine.alice()])).first)
+        m.setBuddies([])
+        _ = m.dialCompletes(link)
+        #expect(m.reports.isEmpty, "\(m.reports)")
+        #expect(m.sessions.activeLink(Machine.alice) == nil)
     }
 }

@@ -1,103 +1,95 @@
 import JuiceCore
 import NIOCore
 
-/// Carries out a ``PeerConnection``'s actions on a channel: writes frames, reports events,
-/// answers pings, and runs the keepalive and the handshake deadline.
+/// Carries out a ``PeerConnection``'s actions on one channel and reports what happens on it to
+/// the ``SessionDriver``: frames written, sessions established, messages received, the close.
+/// It decides nothing about the session: deadlines, keepalive and budgets are ``BuddySessions``'.
 final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = PeerFrame
     typealias OutboundOut = PeerFrame
 
-    /// What a link reports to the network, in order.
-    enum Event: Sendable {
-        case opened(linkID: Int, handler: NIOLoopBound<PeerChannelHandler>)
-        case established(linkID: Int, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64)
-        case received(linkID: Int, TransportMessage)
-        case closed(linkID: Int, graceful: Bool, reason: String)
-    }
+    /// Reads while a connection is not authenticated: no handshake frame needs more than 2 KiB,
+    /// so a stranger's connection holds at most one frame and one small read.
+    static let handshakeAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 2048)
+    /// Socket reads that grow to 1 MiB under load, once authenticated. NIO's default stops at
+    /// 64 KiB, below one maximal frame, so each 64 KiB message took two reads and a merge.
+    static let sessionAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20)
 
     private var connection: PeerConnection
     private var pendingActions: [PeerConnection.Action]
-    private let linkID: Int
-    private let sink: @Sendable (Event) -> Void
-    private let keepalive: KeepaliveSettings
-    private let policy: AdmissionPolicy?
-    private var lastHeard = NIODeadline.now()
-    private var timer: RepeatedTask?
-    private var handshakeDeadline: Scheduled<Void>?
+    private let linkID: BuddySessions.LinkID
+    private let dialled: Bool
+    private let driver: SessionDriver
     private var graceful = false
     private var closeReason = "connection lost"
     private var context: ChannelHandlerContext?
     private var flushScheduled = false
 
-    /// How long a connection may take, from the moment it opens, to become an authenticated session.
-    static let handshakeTimeout = TimeAmount.seconds(10)
-
-    init(linkID: Int, connection: PeerConnection, initialActions: [PeerConnection.Action], keepalive: KeepaliveSettings, policy: AdmissionPolicy?, sink: @escaping @Sendable (Event) -> Void) {
+    init(linkID: BuddySessions.LinkID, connection: PeerConnection, initialActions: [PeerConnection.Action], dialled: Bool, driver: SessionDriver) {
         self.linkID = linkID
         self.connection = connection
         self.pendingActions = initialActions
-        self.keepalive = keepalive
-        self.policy = policy
-        self.sink = sink
+        self.dialled = dialled
+        self.driver = driver
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        sink(.opened(linkID: linkID, handler: NIOLoopBound(self, eventLoop: context.eventLoop)))
+        driver.register(linkID, NIOLoopBound(self, eventLoop: context.eventLoop))
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        lastHeard = .now()
+        if dialled { driver.handle { [linkID] in $0.connected(linkID, now: .now) } }
         perform(pendingActions, context: context)
         pendingActions = []
-        let interval = TimeAmount(keepalive.interval)
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        handshakeDeadline = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) { bound.value.handshakeTimedOut() }
-        timer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            bound.value.tick()
-        }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        lastHeard = .now()
-        if frame.kind == .m1, let policy, !policy.allowHandshake() {
-            closeReason = HandshakeError.throttled.description
-            context.close(promise: nil)
-            return
+        if frame.kind == .m1, !driver.handle(rearm: false, { [linkID] in ($0.admitsHandshake(on: linkID, now: .now), []) }) {
+            return close(reason: HandshakeError.throttled.description)
         }
         perform(connection.receive(frame), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        handshakeDeadline?.cancel()
-        sink(.closed(linkID: linkID, graceful: graceful, reason: closeReason))
+        driver.closed(linkID, graceful: graceful, reason: closeReason)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        closeReason = error is WireError ? "\(error)" : "connection error"
-        context.close(promise: nil)
+        close(reason: error is WireError ? "\(error)" : "connection error")
     }
 
-    /// Sends a transport message; must run on the channel's event loop. A goodbye closes the
-    /// connection once it is written.
+    /// Sends a transport message; must run on the channel's event loop.
     func send(_ message: TransportMessage) {
         guard let context else { return }
-        guard message == .goodbye else {
-            perform(connection.send(message), context: context)
-            return
-        }
+        perform(connection.send(message), context: context)
+    }
+
+    /// Sends a goodbye behind whatever was queued before it, then closes our half once it is
+    /// written, and the rest when the buddy closes theirs (or at the machine's deadline). A full
+    /// close with their receipts still unread would reset the connection, and the buddy would
+    /// lose what their socket had not yet handed them, the goodbye included.
+    func sayGoodbye() {
+        guard let context else { return }
         graceful = true
         closeReason = "logged out"
         for case .send(let frame) in connection.send(.goodbye) {
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in
+                channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+            }
             return
         }
         context.close(promise: nil)
+    }
+
+    /// Closes without a goodbye.
+    func close(reason: String) {
+        closeReason = reason
+        context?.close(promise: nil)
     }
 
     /// One flush for every write made in this event-loop turn: a burst of messages costs one
@@ -112,28 +104,6 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Closes without a goodbye (a replaced or refused session).
-    func closeNow() {
-        context?.close(promise: nil)
-    }
-
-    private func handshakeTimedOut() {
-        guard let context, !connection.isEstablished else { return }
-        closeReason = "handshake timed out"
-        context.close(promise: nil)
-    }
-
-    private func tick() {
-        guard let context, connection.isEstablished else { return } // the handshake has its own deadline
-        let silence = NIODeadline.now() - lastHeard
-        if silence > TimeAmount(keepalive.timeout) {
-            closeReason = "keepalive timeout"
-            context.close(promise: nil)
-        } else {
-            perform(connection.send(.ping), context: context)
-        }
-    }
-
     private func perform(_ actions: [PeerConnection.Action], context: ChannelHandlerContext) {
         for action in actions {
             switch action {
@@ -141,21 +111,15 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(frame), promise: nil)
                 scheduleFlush(context)
             case let .established(remoteStatic, remotePeerID, presence, timestamp):
-                handshakeDeadline?.cancel()
-                sink(.established(linkID: linkID, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp))
-            case .received(.ping):
-                perform(connection.send(.pong), context: context)
-            case .received(.pong), .received(.hello):
-                break
+                try? context.channel.syncOptions?.setOption(.recvAllocator, value: Self.sessionAllocator)
+                driver.handle { [linkID] in
+                    $0.established(linkID, remoteStatic: remoteStatic, remotePeerID: remotePeerID, presence: presence, timestamp: timestamp, now: .now)
+                }
             case .received(let message):
-                // A chat receipt goes straight back from the event loop, with no round trip
-                // through the network actor; then the message is reported.
-                if case .chat(let id, _) = message { perform(connection.send(.delivered(id)), context: context) }
-                sink(.received(linkID: linkID, message))
+                driver.handle(rearm: false) { [linkID] in $0.received(message, on: linkID, now: .now) }
             case let .close(graceful, reason):
                 self.graceful = self.graceful || graceful
-                closeReason = reason
-                context.close(promise: nil)
+                close(reason: reason)
             }
         }
     }
@@ -164,14 +128,15 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 extension PeerChannelHandler {
     /// Installs framing and a handler for `connection` on a new channel (runs on its event loop).
     static func install(
-        on channel: any Channel, linkID: Int, connection: PeerConnection, actions: [PeerConnection.Action],
-        keepalive: KeepaliveSettings, policy: AdmissionPolicy?, sink: @escaping @Sendable (Event) -> Void
+        on channel: any Channel, linkID: BuddySessions.LinkID, connection: PeerConnection, actions: [PeerConnection.Action],
+        dialled: Bool, driver: SessionDriver
     ) -> EventLoopFuture<Void> {
         do {
-            let handler = PeerChannelHandler(linkID: linkID, connection: connection, initialActions: actions, keepalive: keepalive, policy: policy, sink: sink)
+            let handler = PeerChannelHandler(linkID: linkID, connection: connection, initialActions: actions, dialled: dialled, driver: driver)
             try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(PeerFrameDecoder()), MessageToByteHandler(PeerFrameEncoder()), handler])
             return channel.eventLoop.makeSucceededVoidFuture()
         } catch {
+            driver.closed(linkID, graceful: false, reason: "connection error")
             return channel.eventLoop.makeFailedFuture(error)
         }
     }

@@ -17,14 +17,3 @@ public enum PeerEvent: Sendable, Equatable {
     /// Something went wrong that the user should know about.
     case error(String)
 }
-
-/// Keepalive timing: a ping after `interval` of silence; the peer is dead after `timeout`.
-public struct KeepaliveSettings: Sendable {
-    public var interval: Duration
-    public var timeout: Duration
-
-    public init(interval: Duration = .seconds(5), timeout: Duration = .seconds(15)) {
-        self.interval = interval
-        self.timeout = timeout
-    }
-}

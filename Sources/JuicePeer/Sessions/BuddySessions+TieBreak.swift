@@ -1,18 +1,18 @@
 import JuiceCore
 
-extension PeerNetwork {
+extension BuddySessions {
     /// Which of two sessions with one buddy both sides keep (protocol.md 4.5): one with a new
     /// peer ID (a re-login) wins; with the same peer ID, the one dialled by the smaller username;
     /// if the same side dialled both, the one whose M1 has the later timestamp.
     func keeps(_ new: Link, over existing: Link, _ buddy: Username) -> Bool {
         if new.remotePeerID != existing.remotePeerID { return true }
-        let (newDialler, existingDialler) = (initiator(of: new, buddy), initiator(of: existing, buddy))
+        let (newDialler, existingDialler) = (dialler(of: new, buddy), dialler(of: existing, buddy))
         if newDialler != existingDialler { return newDialler < existingDialler }
         return new.timestamp > existing.timestamp
     }
 
     /// Who dialled `link`: us, or the buddy.
-    func initiator(of link: Link, _ buddy: Username) -> Username {
-        link.initiatedByMe ? username : buddy
+    func dialler(of link: Link, _ buddy: Username) -> Username {
+        if case .dialled = link.origin { username } else { buddy }
     }
 }

@@ -1,0 +1,159 @@
+import JuiceCore
+
+extension BuddySessions {
+    // MARK: Opening
+
+    /// Dials a buddy unless we are offline or leaving, they look offline or have no endpoint,
+    /// their key is not trusted, a session with them exists, or a dial to them is under way.
+    mutating func dial(_ name: Username, now: Instant) -> [SessionAction] {
+        guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, buddy.endpoint != nil,
+              !distrusts(name), active[name] == nil,
+              !links.values.contains(where: { $0.isDialling && $0.origin == .dialled(name) }) else { return [] }
+        let id = newLinkID()
+        links[id] = Link(origin: .dialled(name), phase: .connecting, remotePeerID: buddy.peerID, lastHeard: now, nextPing: now)
+        if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
+        return [.dial(id, Dial(buddy: buddy, localPeerID: peerID, presence: presence))]
+    }
+
+    /// A dialled connection opened: its handshake deadline starts now.
+    public mutating func connected(_ id: LinkID, now: Instant) -> [SessionAction] {
+        guard links[id]?.phase == .connecting else { return [.close(id, reason: "logged out")] } // we left meanwhile
+        links[id]!.phase = .handshaking(deadline: now + settings.handshakeTimeout)
+        return []
+    }
+
+    /// Someone connected to our listener from `source`: the link to use, or nil to close the
+    /// connection at once (we are offline or leaving, or too many connections from that source,
+    /// or from all, are not yet authenticated).
+    public mutating func accept(from source: String, now: Instant) -> LinkID? {
+        guard mode == .running, peerID.isOnline else { return nil }
+        var fromSource = 0, fromAll = 0
+        for link in links.values {
+            guard case .accepted(let from) = link.origin, case .handshaking = link.phase else { continue }
+            fromAll += 1
+            if from == source { fromSource += 1 }
+        }
+        guard fromSource < settings.maxUnauthenticatedPerSource, fromAll < settings.maxUnauthenticated else { return nil }
+        let id = newLinkID()
+        links[id] = Link(
+            origin: .accepted(source: source), phase: .handshaking(deadline: now + settings.handshakeTimeout),
+            lastHeard: now, nextPing: now
+        )
+        return id
+    }
+
+    /// An M1 arrived on a link: true when its source's budget (and the overall one) allows the
+    /// handshake, checked before any public-key work.
+    public mutating func admitsHandshake(on id: LinkID, now: Instant) -> Bool {
+        guard let link = links[id], case .accepted(let source) = link.origin, case .handshaking = link.phase else { return false }
+        return budget.take(source, now: now)
+    }
+
+    /// The checks of an M1 whose boxes opened: an accepted buddy's trusted key and our current
+    /// peer ID. (The replay check is ``ReplayGuard``'s.)
+    public func admits(remoteStatic: [UInt8], responderPeerID: PeerID) -> HandshakeError? {
+        guard trustedKeys[remoteStatic] != nil else { return .unknownPeer }
+        guard mode == .running, peerID.isOnline, responderPeerID == peerID else { return .stalePeerID }
+        return nil
+    }
+
+    /// A link authenticated its peer: the session with a buddy, unless the key is no longer
+    /// trusted or the buddy was removed meanwhile. Of two sessions with one buddy, the one
+    /// ``keeps(_:over:)`` names stays and the other closes. `online` is reported once per arrival.
+    public mutating func established(
+        _ id: LinkID, remoteStatic: [UInt8], remotePeerID: PeerID?, presence: PeerPresence, timestamp: UInt64, now: Instant
+    ) -> [SessionAction] {
+        guard var link = links[id], case .handshaking = link.phase else { return [.close(id, reason: "logged out")] }
+        var actions: [SessionAction] = []
+        let name: Username
+        switch link.origin {
+        case .dialled(let buddy):
+            name = buddy
+        case .accepted:
+            guard let buddy = trustedKeys[remoteStatic] else { return leave(id, goodbye: false, reason: "unknown peer", now: now) }
+            name = buddy
+            link.remotePeerID = remotePeerID
+            actions.append(.recordReplay(key: remoteStatic, timestamp: timestamp))
+        }
+        guard buddies[name] != nil, !distrusts(name) else { return leave(id, goodbye: false, reason: "removed", now: now) }
+        link.phase = .established(name)
+        link.timestamp = timestamp
+        link.presence = presence
+        link.lastHeard = now
+        link.nextPing = now + settings.keepalive.interval
+        links[id] = link
+        var replaced: Link?
+        if let existingID = active[name], existingID != id, let existing = links[existingID] {
+            let loser = keeps(link, over: existing, name) ? existingID : id
+            actions += leave(loser, goodbye: false, reason: "replaced", now: now)
+            guard loser == existingID else { return actions }
+            replaced = existing
+        }
+        active[name] = id
+        retries[name] = nil
+        if let peer = link.remotePeerID, peer != buddies[name]!.peerID {
+            buddies[name]!.peerID = peer
+            buddies[name]!.endpoint = nil // the server's endpoint belongs to the old login
+        }
+        // A session that replaces a live one reports only a new status.
+        if let replaced {
+            if replaced.presence != presence { actions.append(.report(.presence(name, presence))) }
+        } else {
+            let endpoint = buddies[name]!.endpoint?.description
+            actions.append(.report(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence)))
+        }
+        return actions
+    }
+
+    // MARK: Traffic
+
+    /// A transport message arrived on a link. Only the live session of a trusted buddy is heard:
+    /// anything else (a link being closed, a removed buddy's) is dropped.
+    public mutating func received(_ message: TransportMessage, on id: LinkID, now: Instant) -> [SessionAction] {
+        guard let link = links[id], case .established(let name) = link.phase, active[name] == id, !distrusts(name) else { return [] }
+        links[id]!.lastHeard = now
+        switch message {
+        case let .chat(messageID, text):
+            return [.send(id, .delivered(messageID)), .report(.message(from: name, id: messageID, text: text))]
+        case .delivered(let messageID):
+            return [.report(.delivered(to: name, id: messageID))]
+        case .presence(let presence):
+            links[id]!.presence = presence
+            return [.report(.presence(name, presence))]
+        case .ping:
+            return [.send(id, .pong)]
+        case .hello, .pong, .goodbye:
+            return []
+        }
+    }
+
+    // MARK: Closing
+
+    /// A dial's connect failed: a redial follows, with backoff.
+    public mutating func dialFailed(_ id: LinkID, reason: String, now: Instant) -> [SessionAction] {
+        closed(id, graceful: false, reason: reason, now: now)
+    }
+
+    /// A link closed. The live session's close reports `offline`; a lost one (not a goodbye), or
+    /// a dial that never became a session, is redialled with backoff while the lease may last.
+    public mutating func closed(_ id: LinkID, graceful: Bool, reason: String, now: Instant) -> [SessionAction] {
+        guard let link = links.removeValue(forKey: id) else { return finishIfDone() }
+        var actions: [SessionAction] = []
+        switch link.phase {
+        case .established(let name) where active[name] == id:
+            active[name] = nil
+            actions.append(.report(.offline(name, reason: reason)))
+            if !graceful { actions += scheduleRetry(name, now: now) }
+        case .connecting, .handshaking:
+            if case .dialled(let name) = link.origin, active[name] == nil { actions += scheduleRetry(name, now: now) }
+        case .established, .leaving:
+            break
+        }
+        return actions + finishIfDone()
+    }
+
+    mutating func newLinkID() -> LinkID {
+        defer { nextLinkID += 1 }
+        return nextLinkID
+    }
+}

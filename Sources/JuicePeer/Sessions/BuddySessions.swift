@@ -1,0 +1,244 @@
+import JuiceCore
+
+/// The life of every buddy session as one pure state machine: events in, ``SessionAction``s out,
+/// no I/O and no clock of its own (every event carries `now`).
+///
+/// It decides, per buddy: when to dial and whether a dial is a duplicate; which of two sessions
+/// to keep (``keeps(_:over:)``); the handshake deadline; redials with backoff, first dials too;
+/// keepalive pings and dead-peer detection; what a changed, shared or removed key stops; the
+/// per-source budget for handshakes and the cap on unauthenticated connections; and the goodbye
+/// on leaving, flushed before the close, with a deadline. ``PeerNetwork`` and the channel
+/// handler only carry out the actions.
+public struct BuddySessions: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+
+    /// One connection, from the moment it is dialled or accepted to its close.
+    struct Link: Sendable {
+        enum Origin: Equatable {
+            /// We dialled this buddy.
+            case dialled(Username)
+            /// Someone dialled us, from this source (an IP address, or an IPv6 /64).
+            case accepted(source: String)
+        }
+
+        enum Phase: Equatable {
+            /// A dial whose TCP connect has not completed.
+            case connecting
+            /// Open, not yet authenticated; closed at `deadline`.
+            case handshaking(deadline: Instant)
+            /// The session with a buddy.
+            case established(Username)
+            /// Closing (a goodbye being written, or a close asked for); forced at `deadline`. Its
+            /// close reports nothing more.
+            case leaving(deadline: Instant)
+        }
+
+        let origin: Origin
+        var phase: Phase
+        /// The buddy's peer ID: the one dialled, or the one their M1 states.
+        var remotePeerID: PeerID?
+        /// M1's timestamp, once established: the tie-break between two sessions one side dialled.
+        var timestamp: UInt64 = 0
+        /// The buddy's presence as last reported on this link.
+        var presence: PeerPresence?
+        var lastHeard: Instant
+        var nextPing: Instant
+
+        var isDialling: Bool {
+            switch phase {
+            case .connecting, .handshaking: if case .dialled = origin { true } else { false }
+            default: false
+            }
+        }
+    }
+
+    /// Redials of one buddy: the next attempt (nil while one is under way), the delay after the
+    /// next failure, and when to give up.
+    struct Retry: Sendable, Equatable {
+        var at: Instant?
+        var delay: Duration
+        let until: Instant
+    }
+
+    enum Mode: Equatable {
+        case running
+        case leaving(deadline: Instant)
+        case finished
+    }
+
+    let username: Username
+    var settings: SessionSettings
+    var mode = Mode.running
+    /// Our peer ID for this login; offline until ``goOnline(peerID:retryWindow:now:)``.
+    var peerID = PeerID.offline
+    /// Our flags and status as buddies see them.
+    public private(set) var presence: PeerPresence
+    var buddies: [Username: BuddyContact] = [:]
+    var trust: [Username: KeyTrust] = [:]
+    /// The keys of trusted buddies, for admitting M1s.
+    var trustedKeys: [[UInt8]: Username] = [:]
+    var links: [LinkID: Link] = [:]
+    var active: [Username: LinkID] = [:]
+    var retries: [Username: Retry] = [:]
+    var budget: AdmissionBudget
+    var nextLinkID: LinkID = 1
+
+    public init(username: Username, presence: PeerPresence, settings: SessionSettings, now: Instant) {
+        self.username = username
+        self.presence = presence
+        self.settings = settings
+        budget = AdmissionBudget(perSource: settings.perSource, overall: settings.overall, now: now)
+    }
+
+    // MARK: Going online, the buddy list and trust
+
+    /// Starts answering and dialling with a new peer ID; redials last `retryWindow` (the lease).
+    public mutating func goOnline(peerID: PeerID, retryWindow: Duration?, now: Instant) {
+        self.peerID = peerID
+        if let retryWindow { settings.retryWindow = retryWindow }
+    }
+
+    /// Replaces the buddy list, with what the pins say of each key, and dials the arrivals who
+    /// are online. A buddy no longer in the list, or no longer trusted, loses the live session
+    /// (a goodbye, then the close), any redial, and admission.
+    public mutating func update(buddies list: [(BuddyContact, KeyTrust)], now: Instant) -> [SessionAction] {
+        var actions: [SessionAction] = []
+        var next: [Username: BuddyContact] = [:], nextTrust: [Username: KeyTrust] = [:]
+        for (buddy, verdict) in list {
+            next[buddy.username] = buddy
+            nextTrust[buddy.username] = verdict
+            // Reported once, when the key stops matching; not again at every refresh.
+            if case .changed(let number) = verdict, !Self.isChanged(trust[buddy.username]) {
+                actions.append(.report(.keyChanged(buddy.username, safetyNumber: number)))
+            }
+        }
+        buddies = next
+        trust = nextTrust
+        trustedKeys = [:]
+        for buddy in next.values where !distrusts(buddy.username) { trustedKeys[buddy.publicKey] = buddy.username }
+        for name in Set(active.keys).union(retries.keys) where next[name] == nil {
+            actions += endSession(with: name, reason: "removed", now: now)
+        }
+        for name in Set(active.keys).union(retries.keys) where next[name] != nil && distrusts(name) {
+            actions += endSession(with: name, reason: "key no longer trusted", now: now)
+        }
+        for buddy in list.map(\.0) where buddy.peerID.isOnline { actions += dial(buddy.username, now: now) }
+        return actions
+    }
+
+    /// The user accepted a buddy's changed key (after comparing safety numbers): trusted again,
+    /// and dialled if online.
+    public mutating func keyAccepted(_ name: Username, now: Instant) -> [SessionAction] {
+        guard let buddy = buddies[name], trust[name] != .shared else { return [] }
+        trust[name] = .trusted
+        trustedKeys[buddy.publicKey] = name
+        return dial(name, now: now)
+    }
+
+    static func isChanged(_ trust: KeyTrust?) -> Bool {
+        if case .changed = trust { true } else { false }
+    }
+
+    /// True when a buddy's key changed since it was pinned, or is stated for someone else too.
+    func distrusts(_ name: Username) -> Bool {
+        switch trust[name] {
+        case .trusted: false
+        case .changed, .shared: true
+        case nil: true
+        }
+    }
+
+    /// Why a message to `name` cannot go now, or nil when it can.
+    func refusal(to name: Username) -> String? {
+        guard buddies[name] != nil else { return "\(name) is not your buddy" }
+        switch trust[name] {
+        case .shared: return SharedKeys.warning([name.value])
+        case .changed: return "\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER"
+        default: break
+        }
+        guard active[name] != nil else { return "\(name) is offline" }
+        return nil
+    }
+
+    /// Ends everything with a buddy: the live session with a goodbye (reported `offline` with
+    /// `reason`), and any redial.
+    mutating func endSession(with name: Username, reason: String, now: Instant) -> [SessionAction] {
+        retries[name] = nil
+        var actions: [SessionAction] = []
+        for (id, link) in links where link.isDialling && link.origin == .dialled(name) {
+            actions += leave(id, goodbye: false, reason: reason, now: now)
+        }
+        guard let id = active.removeValue(forKey: name) else { return actions }
+        return actions + leave(id, goodbye: true, reason: reason, now: now) + [.report(.offline(name, reason: reason))]
+    }
+
+    // MARK: Chat and presence
+
+    /// Sends a chat message, or throws the one-line reason it cannot go now.
+    public mutating func send(text: String, id: MessageID, to name: Username) throws(InvalidValue) -> [SessionAction] {
+        if let refusal = refusal(to: name) { throw InvalidValue(refusal) }
+        guard !text.isEmpty else { throw InvalidValue("the message is empty") }
+        guard text.utf8.count <= TransportMessage.maxTextBytes else {
+            throw InvalidValue("the message is longer than \(TransportMessage.maxTextBytes) bytes")
+        }
+        return [.send(active[name]!, .chat(id: id, text: text))]
+    }
+
+    /// Pushes new flags or status to every trusted buddy's session.
+    public mutating func publish(_ presence: PeerPresence) -> [SessionAction] {
+        self.presence = presence
+        return active.filter { !distrusts($0.key) }.values.sorted().map { .send($0, .presence(presence)) }
+    }
+
+    /// Whether a message can go to `name` now.
+    public func canSend(to name: Username) -> Bool { refusal(to: name) == nil }
+
+    /// The buddy as last described, if it is a buddy whose key is not shared with another.
+    public func buddy(_ name: Username) -> BuddyContact? { buddies[name] }
+
+    /// What the pins say of a buddy's key.
+    public func keyTrust(_ name: Username) -> KeyTrust? { trust[name] }
+
+    /// The link that carries the session with `name`, if any.
+    public func activeLink(_ name: Username) -> LinkID? { active[name] }
+
+    // MARK: Leaving
+
+    /// Leaves: no more dials or admissions; a goodbye on every session, each flushed before its
+    /// close and forced at ``SessionSettings/goodbyeTimeout``; ``SessionAction/finish`` once every
+    /// link is closed, or at that deadline.
+    public mutating func leave(now: Instant) -> [SessionAction] {
+        guard mode == .running else { return [] }
+        let deadline = now + settings.goodbyeTimeout
+        mode = .leaving(deadline: deadline)
+        retries = [:]
+        var actions: [SessionAction] = [.stopListening]
+        for id in links.keys.sorted() {
+            guard let link = links[id] else { continue }
+            switch link.phase {
+            case .connecting: links[id] = nil // its connect will be closed when it completes
+            case .established: actions += leave(id, goodbye: true, reason: "logged out", now: now)
+            case .handshaking: actions += leave(id, goodbye: false, reason: "logged out", now: now)
+            case .leaving: break
+            }
+        }
+        active = [:]
+        return actions + finishIfDone()
+    }
+
+    /// Closes one link: with a goodbye (written before the close), or at once.
+    mutating func leave(_ id: LinkID, goodbye: Bool, reason: String, now: Instant) -> [SessionAction] {
+        guard links[id] != nil else { return [] }
+        links[id]!.phase = .leaving(deadline: now + settings.goodbyeTimeout)
+        return [goodbye ? .sayGoodbye(id) : .close(id, reason: reason)]
+    }
+
+    mutating func finishIfDone() -> [SessionAction] {
+        guard case .leaving = mode, links.isEmpty else { return [] }
+        mode = .finished
+        return [.finish]
+    }
+
+    /// True once ``SessionAction/finish`` was asked for.
+    public var isFinished: Bool { mode == .finished }
+}

@@ -1,0 +1,38 @@
+/// The timings and limits of ``BuddySessions`` (docs/protocol.md 4.5 and 4.8).
+public struct SessionSettings: Sendable {
+    /// A ping after `interval` of silence; a buddy silent for `timeout` is offline.
+    public var keepalive: KeepaliveSettings
+    /// How long a connection may take, from opening, to become an authenticated session.
+    public var handshakeTimeout: Duration = .seconds(10)
+    /// How long a lost buddy is redialled: as long as their lease may still be valid.
+    public var retryWindow: Duration
+    /// The first redial's delay; each later one doubles it, up to ``maxRetryDelay``.
+    public var firstRetryDelay: Duration = .milliseconds(500)
+    /// The longest delay between two redials.
+    public var maxRetryDelay: Duration = .seconds(30)
+    /// How long a goodbye may take to be written before its connection is closed anyway.
+    public var goodbyeTimeout: Duration = .seconds(3)
+    /// Handshakes each source address may start, before any public-key work.
+    public var perSource = AdmissionBudget.Rate(perSecond: 5, burst: 10)
+    /// Handshakes all sources together may start: the ceiling on public-key work for strangers.
+    public var overall = AdmissionBudget.Rate(perSecond: 100, burst: 200)
+    /// Incoming connections not yet authenticated, from one source address and from all.
+    public var maxUnauthenticatedPerSource = 8, maxUnauthenticated = 64
+
+    /// The settings for a client with these keepalive timings.
+    public init(keepalive: KeepaliveSettings = KeepaliveSettings(), retryWindow: Duration = .seconds(300)) {
+        self.keepalive = keepalive
+        self.retryWindow = retryWindow
+    }
+}
+
+/// Keepalive timing: a ping after `interval` of silence; the peer is dead after `timeout`.
+public struct KeepaliveSettings: Sendable {
+    public var interval: Duration
+    public var timeout: Duration
+
+    public init(interval: Duration = .seconds(5), timeout: Duration = .seconds(15)) {
+        self.interval = interval
+        self.timeout = timeout
+    }
+}
