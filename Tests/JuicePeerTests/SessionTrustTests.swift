@@ -24,6 +24,16 @@ import Testing
         #expect(dials(m.advance(.seconds(60))).isEmpty)
     }
 
+    @Test func aDialUnderWayToARemovedBuddyIsClosedAndNeverRetried() throws {
+        var m = Machine()
+        let link = try #require(dials(m.setBuddies([Machine.alice()])).first)
+        m.run { $0.connected(link, now: $1) }
+        #expect(closes(m.setBuddies([]))[link] == "removed")
+        m.run { $0.closed(link, graceful: false, reason: "removed", now: $1) }
+        #expect(dials(m.advance(.seconds(60))).isEmpty)
+        #expect(m.reports.isEmpty)
+    }
+
     @Test func aGoodbyeThatDoesNotFlushIsForcedClosedAtItsDeadline() {
         var m = Machine()
         m.setBuddies([Machine.alice(online: false)])

@@ -8,7 +8,7 @@ extension BuddySessions {
     mutating func dial(_ name: Username, now: Instant) -> [SessionAction] {
         guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, buddy.endpoint != nil,
               !distrusts(name), active[name] == nil,
-              !links.values.contains(where: { $0.isDialling && $0.origin == .dialled(name) }) else { return [] }
+              !links.values.contains(where: { $0.dialling == name }) else { return [] }
         let id = newLinkID()
         links[id] = Link(origin: .dialled(name), phase: .connecting, remotePeerID: buddy.peerID, lastHeard: now, nextPing: now)
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt

@@ -44,10 +44,11 @@ public struct BuddySessions: Sendable {
         var lastHeard: Instant
         var nextPing: Instant
 
-        var isDialling: Bool {
-            switch phase {
-            case .connecting, .handshaking: if case .dialled = origin { true } else { false }
-            default: false
+        /// The buddy this link is a dial to, until it is established or closing.
+        var dialling: Username? {
+            switch (phase, origin) {
+            case (.connecting, .dialled(let name)), (.handshaking, .dialled(let name)): name
+            default: nil
             }
         }
     }
@@ -116,11 +117,9 @@ public struct BuddySessions: Sendable {
         trust = nextTrust
         trustedKeys = [:]
         for buddy in next.values where !distrusts(buddy.username) { trustedKeys[buddy.publicKey] = buddy.username }
-        for name in Set(active.keys).union(retries.keys) where next[name] == nil {
-            actions += endSession(with: name, reason: "removed", now: now)
-        }
-        for name in Set(active.keys).union(retries.keys) where next[name] != nil && distrusts(name) {
-            actions += endSession(with: name, reason: "key no longer trusted", now: now)
+        let engaged = Set(active.keys).union(retries.keys).union(links.values.compactMap(\.dialling))
+        for name in engaged.sorted() where next[name] == nil || distrusts(name) {
+            actions += endSession(with: name, reason: next[name] == nil ? "removed" : "key no longer trusted", now: now)
         }
         for buddy in list.map(\.0) where buddy.peerID.isOnline { actions += dial(buddy.username, now: now) }
         return actions
@@ -165,7 +164,7 @@ public struct BuddySessions: Sendable {
     mutating func endSession(with name: Username, reason: String, now: Instant) -> [SessionAction] {
         retries[name] = nil
         var actions: [SessionAction] = []
-        for (id, link) in links where link.isDialling && link.origin == .dialled(name) {
+        for (id, link) in links where link.dialling == name {
             actions += leave(id, goodbye: false, reason: reason, now: now)
         }
         guard let id = active.removeValue(forKey: name) else { return actions }
