@@ -14,13 +14,14 @@ struct RecordedNetwork {
     let events = Locked<[PeerEvent]>([])
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("peer-net-\(UInt32.random(in: 0...UInt32.max))")
 
-    init(_ name: String, peerID: Int64) throws {
+    init(_ name: String, peerID: Int64, goodbyeTimeout: Duration = .seconds(3)) throws {
         self.name = try Username(name)
         self.peerID = PeerID(rawValue: peerID)!
         let events = self.events
+        var settings = SessionSettings(keepalive: KeepaliveSettings(interval: .seconds(1), timeout: .seconds(3)))
+        settings.goodbyeTimeout = goodbyeTimeout
         network = try PeerNetwork(
-            username: self.name, presence: PeerPresence(capabilities: .none), stateDirectory: directory,
-            keepalive: KeepaliveSettings(interval: .seconds(1), timeout: .seconds(3)),
+            username: self.name, presence: PeerPresence(capabilities: .none), stateDirectory: directory, settings: settings,
             emit: { event in events.withLock { $0.append(event) } }
         )
     }

@@ -29,6 +29,16 @@ import Testing
         #expect(refilled == 5)
     }
 
+    /// Only failures cost budget: a buddy who logs in again and again from one address (or many
+    /// buddies behind one NAT) is never held back.
+    @Test func aBuddysHandshakesAreGivenBack() {
+        var m = Machine()
+        m.setBuddies([Machine.alice(online: false)])
+        for round in 0..<100 { _ = m.aliceArrives(peerID: PeerID(rawValue: Int64(1_000 + round))!, timestamp: UInt64(1_000 + round)) }
+        #expect(m.reports.filter(\.isOnline).count == 1)
+        #expect(m.sessions.activeLink(Machine.alice) != nil)
+    }
+
     @Test func manyStrangersTogetherMeetTheOverallCeiling() {
         var m = Machine()
         m.setBuddies([Machine.alice(online: false)])

@@ -50,6 +50,32 @@ import Testing
         #expect(m.reports.filter(\.isOnline).count == 1, "\(m.reports)")
     }
 
+    /// Alice keeps her own dial and closes bob's, which bob had established first; her close can
+    /// reach bob before her dial completes on his side. No `offline` then `online` again.
+    @Test(arguments: [false, true])
+    func theLoserClosedByTheOtherSideBeforeTheWinnerCompletesIsNoDeparture(winnerFails: Bool) throws {
+        var m = Machine()
+        let dialled = m.setBuddies([Machine.alice()])
+        let mine = try #require(dials(dialled).first)
+        _ = m.dialCompletes(mine)
+        let accepted = m.accept(from: "127.0.0.1")
+        let theirs = try #require(accepted)
+        let admitted = m.admitsHandshake(theirs)
+        #expect(admitted)
+        #expect(m.run { s, _ in s.admit(theirs, remoteStatic: Machine.aliceKey, responderPeerID: Machine.myPeer) == nil ? [] : [.finish] }.isEmpty)
+        m.run { $0.closed(mine, graceful: false, reason: "connection lost", now: $1) }
+        #expect(m.reports.filter(\.isOffline).isEmpty, "held while alice's own dial completes")
+        if winnerFails {
+            m.run { $0.closed(theirs, graceful: false, reason: "handshake failed", now: $1) }
+            #expect(m.reports.last == .offline(Machine.alice, reason: "connection lost"))
+            #expect(dials(m.advance(.milliseconds(500))).count == 1)
+        } else {
+            m.run { $0.established(theirs, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 2_000, now: $1) }
+            #expect(m.sessions.activeLink(Machine.alice) == theirs)
+            #expect(m.reports == [.online(Machine.alice, peerID: Machine.alicePeer, endpoint: "127.0.0.1:4000", presence: Machine.presence)])
+        }
+    }
+
     @Test func aDialThatCompletesAfterTheBuddyWasRemovedReportsNothing() throws {
         var m = Machine()
         let link = try #require(dials(m.setBuddies([Machine.alice()])).first)

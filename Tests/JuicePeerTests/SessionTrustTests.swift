@@ -74,6 +74,15 @@ import Testing
         #expect(m.sessions.admits(remoteStatic: Machine.aliceKey, responderPeerID: Machine.myPeer) == nil)
     }
 
+    @Test func aChangePublishedDuringTheHandshakeFollowsIt() throws {
+        var m = Machine()
+        let dialled = m.setBuddies([Machine.alice()])
+        let link = try #require(dials(dialled).first)
+        let away = PeerPresence(capabilities: .none, status: .away)
+        #expect(m.run { s, _ in s.publish(away) }.isEmpty, "no session yet")
+        #expect(sends(m.dialCompletes(link), on: link) == [.presence(away)])
+    }
+
     @Test func presenceGoesToEveryTrustedSession() {
         var m = Machine()
         m.setBuddies([Machine.alice(online: false)])

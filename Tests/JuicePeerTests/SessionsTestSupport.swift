@@ -95,7 +95,24 @@ func sends(_ actions: [SessionAction], on link: BuddySessions.LinkID) -> [Transp
 }
 
 extension PeerEvent {
-    var isOnline: Bool { if case .online(_, _, _, _) = self { true } else { false } }
-    var isOffline: Bool { if case .offline(_, _) = self { true } else { false } }
-    var isMessage: Bool { if case .message(_, _, _) = self { true } else { false } }
+    var isOnline: Bool {
+        switch self {
+        case .online: return true
+        default: return false
+        }
+    }
+
+    var isOffline: Bool {
+        switch self {
+        case .offline: return true
+        default: return false
+        }
+    }
+
+    var isMessage: Bool {
+        switch self {
+        case .message: return true
+        default: return false
+        }
+    }
 }

@@ -134,9 +134,8 @@ final class SessionDriver: Sendable {
         }
         guard let id, let identity else { return channel.close() }
         let connection = PeerConnection.responder(localStatic: identity, presence: presence) { [self] hello in
-            if let refusal = read({ $0.admits(remoteStatic: hello.remoteStatic, responderPeerID: hello.responderPeerID) }) { return refusal }
             guard replayGuard.admits(key: hello.remoteStatic, timestamp: hello.timestamp, now: WallClock.milliseconds()) else { return .replayed }
-            return nil
+            return handle(rearm: false) { ($0.admit(id, remoteStatic: hello.remoteStatic, responderPeerID: hello.responderPeerID), []) }
         }
         return PeerChannelHandler.install(on: channel, linkID: id, connection: connection, actions: [], dialled: false, driver: self)
     }

@@ -1,7 +1,9 @@
 /// Token buckets for starting handshakes: one per source address and one for all sources, spent
-/// when an M1 arrives and before any public-key work. A stranger who floods from one address
-/// empties only that address's bucket; the overall ceiling bounds the work many addresses can
-/// cause. Idle sources are forgotten, and at most ``maxSources`` are remembered.
+/// when an M1 arrives and before any public-key work, and given back when the handshake
+/// authenticates a buddy: only what fails (a stranger's junk, a replay) costs budget. A stranger
+/// who floods from one address empties only that address's bucket; the overall ceiling bounds
+/// the work many addresses can cause. Idle sources are forgotten, and at most ``maxSources``
+/// are remembered.
 public struct AdmissionBudget: Sendable {
     public typealias Instant = ContinuousClock.Instant
 
@@ -27,6 +29,8 @@ public struct AdmissionBudget: Sendable {
             tokens -= 1
             return true
         }
+
+        mutating func give(_ rate: Rate) { tokens = min(rate.burst, tokens + 1) }
 
         mutating func refill(_ rate: Rate, now: Instant) {
             let since = (now - refilled).components
@@ -56,8 +60,19 @@ public struct AdmissionBudget: Sendable {
         if sources[source] == nil, sources.count < Self.maxSources {
             sources[source] = Bucket(tokens: perSource.burst, refilled: now)
         }
-        if sources[source] != nil, sources[source]!.take(perSource, now: now) == false { return false }
+        if var bucket = sources[source] {
+            let took = bucket.take(perSource, now: now)
+            sources[source] = bucket
+            guard took else { return false }
+        }
         return all.take(overall, now: now)
+    }
+
+    /// Gives back what a handshake from `source` spent: it authenticated a buddy.
+    mutating func refund(_ source: String, now: Instant) {
+        let rate = perSource
+        sources[source]?.give(rate)
+        all.give(overall)
     }
 
     /// Drops the sources whose bucket has refilled: they are as if never seen.

@@ -10,7 +10,7 @@ extension BuddySessions {
               !distrusts(name), active[name] == nil,
               !links.values.contains(where: { $0.dialling == name }) else { return [] }
         let id = newLinkID()
-        links[id] = Link(origin: .dialled(name), phase: .connecting, remotePeerID: buddy.peerID, lastHeard: now, nextPing: now)
+        links[id] = Link(origin: .dialled(name), phase: .connecting, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
         return [.dial(id, Dial(buddy: buddy, localPeerID: peerID, presence: presence))]
     }
@@ -37,7 +37,7 @@ extension BuddySessions {
         let id = newLinkID()
         links[id] = Link(
             origin: .accepted(source: source), phase: .handshaking(deadline: now + settings.handshakeTimeout),
-            lastHeard: now, nextPing: now
+            stated: presence, lastHeard: now, nextPing: now
         )
         return id
     }
@@ -57,6 +57,14 @@ extension BuddySessions {
         return nil
     }
 
+    /// ``admits(remoteStatic:responderPeerID:)`` for the M1 on link `id`; an admitted link is
+    /// then known to be that buddy's, while its handshake completes.
+    public mutating func admit(_ id: LinkID, remoteStatic: [UInt8], responderPeerID: PeerID) -> HandshakeError? {
+        if let refusal = admits(remoteStatic: remoteStatic, responderPeerID: responderPeerID) { return refusal }
+        links[id]?.claimed = trustedKeys[remoteStatic]
+        return nil
+    }
+
     /// A link authenticated its peer: the session with a buddy, unless the key is no longer
     /// trusted or the buddy was removed meanwhile. Of two sessions with one buddy, the one
     /// ``keeps(_:over:)`` names stays and the other closes. `online` is reported once per arrival.
@@ -69,9 +77,10 @@ extension BuddySessions {
         switch link.origin {
         case .dialled(let buddy):
             name = buddy
-        case .accepted:
+        case .accepted(let source):
             guard let buddy = trustedKeys[remoteStatic] else { return leave(id, goodbye: false, reason: "unknown peer", now: now) }
             name = buddy
+            budget.refund(source, now: now) // a buddy's handshake costs no budget
             link.remotePeerID = remotePeerID
             actions.append(.recordReplay(key: remoteStatic, timestamp: timestamp))
         }
@@ -91,13 +100,16 @@ extension BuddySessions {
         }
         active[name] = id
         retries[name] = nil
+        // A change published while the handshake ran went to no session: this one gets it now.
+        if link.stated != self.presence { actions.append(.send(id, .presence(self.presence))) }
         if let peer = link.remotePeerID, peer != buddies[name]!.peerID {
             buddies[name]!.peerID = peer
             buddies[name]!.endpoint = nil // the server's endpoint belongs to the old login
         }
         // A session that replaces a live one reports only a new status.
-        if let replaced {
-            if replaced.presence != presence { actions.append(.report(.presence(name, presence))) }
+        let departure = departing.removeValue(forKey: name)
+        if replaced != nil || departure != nil {
+            if (replaced?.presence ?? departure?.presence) != presence { actions.append(.report(.presence(name, presence))) }
         } else {
             let endpoint = buddies[name]!.endpoint?.description
             actions.append(.report(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence)))
@@ -142,14 +154,29 @@ extension BuddySessions {
         switch link.phase {
         case .established(let name) where active[name] == id:
             active[name] = nil
-            actions.append(.report(.offline(name, reason: reason)))
-            if !graceful { actions += scheduleRetry(name, now: now) }
+            if links.values.contains(where: { $0.candidate == name }) {
+                // The other side kept another session and closed this one before ours completed.
+                departing[name] = Departure(reason: reason, graceful: graceful, presence: link.presence)
+            } else {
+                actions.append(.report(.offline(name, reason: reason)))
+                if !graceful { actions += scheduleRetry(name, now: now) }
+            }
         case .connecting, .handshaking:
-            if case .dialled(let name) = link.origin, active[name] == nil { actions += scheduleRetry(name, now: now) }
+            actions += handshakeEnded(link, now: now)
         case .established, .leaving:
             break
         }
         return actions + finishIfDone()
+    }
+
+    /// A link that never became a session ended: a failed dial is redialled, and a departure
+    /// that waited for this link is reported now.
+    mutating func handshakeEnded(_ link: Link, now: Instant) -> [SessionAction] {
+        guard let name = link.candidate, active[name] == nil else { return [] }
+        guard let departure = departing[name] else { return link.dialling != nil ? scheduleRetry(name, now: now) : [] }
+        guard !links.values.contains(where: { $0.candidate == name }) else { return [] }
+        departing[name] = nil
+        return [.report(.offline(name, reason: departure.reason))] + (departure.graceful ? [] : scheduleRetry(name, now: now))
     }
 
     mutating func newLinkID() -> LinkID {

@@ -10,7 +10,7 @@ extension BuddySessions {
             switch link.phase {
             case .handshaking(let deadline) where deadline <= now:
                 actions += leave(id, goodbye: false, reason: "handshake timed out", now: now)
-                if case .dialled(let name) = link.origin, active[name] == nil { actions += scheduleRetry(name, now: now) }
+                actions += handshakeEnded(link, now: now)
             case .established where now - link.lastHeard >= settings.keepalive.timeout:
                 actions += leave(id, goodbye: false, reason: "keepalive timeout", now: now)
                 // Reported now, not at the close: the buddy is gone already.

@@ -41,8 +41,13 @@ public struct BuddySessions: Sendable {
         var timestamp: UInt64 = 0
         /// The buddy's presence as last reported on this link.
         var presence: PeerPresence?
+        /// Our presence as this link's handshake states it (fixed when it was dialled or accepted).
+        var stated: PeerPresence?
         var lastHeard: Instant
         var nextPing: Instant
+
+        /// The buddy whose M1 (with their trusted key) this accepted link admitted.
+        var claimed: Username?
 
         /// The buddy this link is a dial to, until it is established or closing.
         var dialling: Username? {
@@ -50,6 +55,13 @@ public struct BuddySessions: Sendable {
             case (.connecting, .dialled(let name)), (.handshaking, .dialled(let name)): name
             default: nil
             }
+        }
+
+        /// The buddy this link may yet become a session with: a dial to them, or an accepted
+        /// link whose M1 named them, until it is established or closing.
+        var candidate: Username? {
+            guard case .handshaking = phase else { return dialling }
+            return dialling ?? claimed
         }
     }
 
@@ -59,6 +71,14 @@ public struct BuddySessions: Sendable {
         var at: Instant?
         var delay: Duration
         let until: Instant
+    }
+
+    /// A session that closed while another with the same buddy was being set up (the other
+    /// side's tie-break closed it first): its `offline` waits for that other one to fail.
+    struct Departure: Sendable, Equatable {
+        var reason: String
+        var graceful: Bool
+        var presence: PeerPresence?
     }
 
     enum Mode: Equatable {
@@ -81,6 +101,7 @@ public struct BuddySessions: Sendable {
     var links: [LinkID: Link] = [:]
     var active: [Username: LinkID] = [:]
     var retries: [Username: Retry] = [:]
+    var departing: [Username: Departure] = [:]
     var budget: AdmissionBudget
     var nextLinkID: LinkID = 1
 
@@ -163,6 +184,7 @@ public struct BuddySessions: Sendable {
     /// `reason`), and any redial.
     mutating func endSession(with name: Username, reason: String, now: Instant) -> [SessionAction] {
         retries[name] = nil
+        departing[name] = nil
         var actions: [SessionAction] = []
         for (id, link) in links where link.dialling == name {
             actions += leave(id, goodbye: false, reason: reason, now: now)
@@ -211,6 +233,7 @@ public struct BuddySessions: Sendable {
         let deadline = now + settings.goodbyeTimeout
         mode = .leaving(deadline: deadline)
         retries = [:]
+        departing = [:]
         var actions: [SessionAction] = [.stopListening]
         for id in links.keys.sorted() {
             guard let link = links[id] else { continue }
