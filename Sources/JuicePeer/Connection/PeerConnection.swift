@@ -37,11 +37,22 @@ public struct PeerConnection: Sendable {
         case awaitingMessage2(HandshakeInitiator)
         case awaitingConfirmation(hello: HandshakeResponder.Hello, keys: SessionKeys)
         case awaitingAnswer(push: SecretStream.Push, pullKey: SecretBytes, timestamp: UInt64)
-        case established(push: SecretStream.Push, pull: SecretStream.Pull)
+        case established
         case closed
     }
 
-    private var state: State
+    /// An established session's two directions.
+    private struct Streams {
+        var push: SecretStream.Push
+        var pull: SecretStream.Pull
+    }
+
+    private var state: State {
+        didSet { if case .closed = state { streams = nil } } // the keys go as soon as the connection closes
+    }
+    /// Set while established, and only then: kept out of `state` so that records are sealed and
+    /// opened in place, without a copy of the key state.
+    private var streams: Streams?
     private let localStatic: BoxKeyPair
     private var localPresence: PeerPresence
     private var remoteStatic: [UInt8]?
@@ -101,40 +112,37 @@ public struct PeerConnection: Sendable {
 
     /// Sends a transport message (ignored unless established).
     public mutating func send(_ message: TransportMessage) -> [Action] {
-        guard case .established(var push, let pull) = state else { return [] }
-        state = .closed // while sealing: `push` is then the only holder of its key state, so it seals without a copy
+        guard isEstablished, streams != nil else { return [] }
         switch message {
         case .presence(let presence): localPresence = presence
         case .chat(let id, _): awaitingReceipt.insert(id)
         default: break
         }
         do {
-            let record = try push.push(message.encoded, tag: message == .goodbye ? .final : .message)
-            if message != .goodbye { state = .established(push: push, pull: pull) }
+            let record = try streams!.push.push(message.encoded, tag: message == .goodbye ? .final : .message)
+            if message == .goodbye { state = .closed }
             return [.send(PeerFrame(.record, record))]
         } catch {
+            state = .closed
             return [.close(graceful: false, reason: "\(error)")]
         }
     }
 
     /// Opens a record on an established connection.
     private mutating func receiveRecord(_ frame: PeerFrame) throws -> [Action] {
-        guard case .established(let push, var pull) = state else { throw HandshakeError.unexpectedMessage }
-        state = .closed // while opening: `pull` is then the only holder of its key state, so it opens without a copy
-        let (plain, tag) = try pull.pull(frame.body)
+        guard isEstablished, streams != nil else { throw HandshakeError.unexpectedMessage }
+        let (plain, tag) = try streams!.pull.pull(frame.body)
         let message = try TransportMessage(plain)
         if message == .goodbye || tag == .final {
+            state = .closed
             return [.received(.goodbye), .close(graceful: true, reason: "goodbye")]
         }
         switch message {
         case .hello: throw HandshakeError.unexpectedMessage // only the first record is a hello
         case .delivered(let id):
-            state = .established(push: push, pull: pull)
             guard awaitingReceipt.remove(id) != nil else { return [] } // not sent here, or already confirmed: ignored
             return [.received(message)]
-        default:
-            state = .established(push: push, pull: pull)
-            return [.received(message)]
+        default: return [.received(message)]
         }
     }
 
@@ -160,7 +168,8 @@ public struct PeerConnection: Sendable {
             guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
             var push = try SecretStream.Push(key: keys.responderToInitiator)
             let first = try push.push(TransportMessage.hello(localPresence).encoded)
-            state = .established(push: push, pull: pull)
+            streams = Streams(push: push, pull: pull)
+            state = .established
             remoteStatic = hello.remoteStatic
             return [
                 .send(PeerFrame(.streamStart, push.header + first)),
@@ -170,7 +179,8 @@ public struct PeerConnection: Sendable {
         case let (.awaitingAnswer(push, pullKey, timestamp), .streamStart):
             let (pull, message) = try Self.startPull(key: pullKey, frame.body)
             guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
-            state = .established(push: push, pull: pull)
+            streams = Streams(push: push, pull: pull)
+            state = .established
             return [.established(remoteStatic: remoteStatic ?? [], remotePeerID: nil, presence: presence, timestamp: timestamp)]
 
         default:
