@@ -58,8 +58,8 @@ enum ChatBench {
 
     private static func baseline(count: Int, size: Int) throws -> Duration {
         let key = SecretBytes([UInt8](repeating: 9, count: 32))
-        let push = try SecretStream.Push(key: key)
-        let pull = try SecretStream.Pull(key: key, header: push.header)
+        var push = try SecretStream.Push(key: key)
+        var pull = try SecretStream.Pull(key: key, header: push.header)
         let message = [UInt8](repeating: 97, count: size + 17)
         let start = ContinuousClock.now
         for _ in 0..<count { _ = try pull.pull(try push.push(message)) }

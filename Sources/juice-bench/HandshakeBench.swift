@@ -75,8 +75,8 @@ enum HandshakeBench {
         _ = try Box.open(Array(inner[24...]), nonce: nonce, from: er.publicKey, to: alice.secretKey)
         for _ in 0..<7 { _ = try GenericHash.hash(s2) }
         let key = SecretBytes([UInt8](repeating: 3, count: 32))
-        let a = try SecretStream.Push(key: key), b = try SecretStream.Push(key: key)
-        let pa = try SecretStream.Pull(key: key, header: a.header), pb = try SecretStream.Pull(key: key, header: b.header)
+        var a = try SecretStream.Push(key: key), b = try SecretStream.Push(key: key)
+        var pa = try SecretStream.Pull(key: key, header: a.header), pb = try SecretStream.Pull(key: key, header: b.header)
         _ = try pa.pull(try a.push([1, 1, 0, 0]))
         _ = try pb.pull(try b.push([1, 1, 0, 0]))
     }

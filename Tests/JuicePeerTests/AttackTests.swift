@@ -146,7 +146,7 @@ import Testing
         let h2 = try KeySchedule.h2(h1: KeySchedule.h1(m1: m1), responderEphemeral: parsed.ephemeral)
         let ck = try KeySchedule.chainingKey(es: es, ss: ss, ee: ee, se: guessedSE, h2: h2)
         let keys = try KeySchedule.sessionKeys(chainingKey: ck, h2: h2, m2: m2.body)
-        let push = try SecretStream.Push(key: keys.initiatorToResponder)
+        var push = try SecretStream.Push(key: keys.initiatorToResponder)
         let forged = PeerFrame(.streamStart, push.header + (try push.push(TransportMessage.hello(p.alicePresence).encoded)))
         let actions = responder.receive(forged)
         #expect(!isEstablished(actions))
@@ -175,7 +175,7 @@ import Testing
             let ck = try KeySchedule.chainingKey(es: es, ss: ss, ee: guess, se: se, h2: h2)
             let keys = try KeySchedule.sessionKeys(chainingKey: ck, h2: h2, m2: m2.body)
             #expect(throws: SodiumError.self) {
-                let pull = try SecretStream.Pull(key: keys.initiatorToResponder, header: Array(confirm.body[..<24]))
+                var pull = try SecretStream.Pull(key: keys.initiatorToResponder, header: Array(confirm.body[..<24]))
                 _ = try pull.pull(Array(confirm.body[24...]))
             }
         }

@@ -85,7 +85,7 @@ func responderWithHandRolledInitiator(_ p: Parties) throws -> (responder: PeerCo
     var responder = p.responder()
     let m2 = try #require(sent(responder.receive(PeerFrame(.m1, initiator.message1))).first)
     let keys = try initiator.receive(message2: m2.body).keys
-    let push = try SecretStream.Push(key: keys.initiatorToResponder)
+    var push = try SecretStream.Push(key: keys.initiatorToResponder)
     #expect(isEstablished(responder.receive(PeerFrame(.streamStart, push.header + (try push.push(TransportMessage.hello(p.alicePresence).encoded))))))
     return (responder, push)
 }
@@ -103,6 +103,6 @@ func initiatorWithHandRolledResponder(_ p: Parties) throws -> (initiator: PeerCo
 }
 
 /// A record frame sealing `plain` on `push`.
-func record(_ plain: [UInt8], on push: SecretStream.Push) throws -> PeerFrame {
+func record(_ plain: [UInt8], on push: inout SecretStream.Push) throws -> PeerFrame {
     PeerFrame(.record, try push.push(plain))
 }

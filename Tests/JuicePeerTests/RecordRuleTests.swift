@@ -36,14 +36,14 @@ import Testing
         let initiator = try p.initiator()
         var responder = p.responder()
         let m2 = try #require(sent(responder.receive(PeerFrame(.m1, initiator.message1))).first)
-        let push = try SecretStream.Push(key: try initiator.receive(message2: m2.body).keys.initiatorToResponder)
+        var push = try SecretStream.Push(key: try initiator.receive(message2: m2.body).keys.initiatorToResponder)
         let actions = responder.receive(PeerFrame(.streamStart, push.header + (try push.push(TransportMessage.chat(id: .random(), text: "hi").encoded))))
         #expect(actions == [.close(graceful: false, reason: PeerConnection.handshakeFailed)])
     }
 
     @Test func aSecondHelloClosesTheSessionOnEitherSide() throws {
         var (responder, push) = try responderWithHandRolledInitiator(p)
-        #expect(responder.receive(try record(TransportMessage.hello(p.alicePresence).encoded, on: push)) == [.close(graceful: false, reason: PeerConnection.transportFailed)])
+        #expect(responder.receive(try record(TransportMessage.hello(p.alicePresence).encoded, on: &push)) == [.close(graceful: false, reason: PeerConnection.transportFailed)])
         var (initiator, bob, _, _, _, _) = try handshake(p)
         let again = try #require(sent(bob.send(.hello(p.bobPresence))).first)
         #expect(initiator.receive(again) == [.close(graceful: false, reason: PeerConnection.transportFailed)])
@@ -63,7 +63,7 @@ import Testing
         ]
         for (name, plain) in cases {
             var (responder, push) = try responderWithHandRolledInitiator(p)
-            let actions = responder.receive(try record(plain, on: push))
+            let actions = responder.receive(try record(plain, on: &push))
             #expect(actions == [.close(graceful: false, reason: PeerConnection.transportFailed)], "\(name)")
             #expect(!responder.isEstablished, "\(name)")
         }
@@ -73,7 +73,7 @@ import Testing
         var (responder, push) = try responderWithHandRolledInitiator(p)
         let text = String(repeating: "a", count: TransportMessage.maxTextBytes)
         let id = MessageID.random()
-        #expect(responder.receive(try record(TransportMessage.chat(id: id, text: text).encoded, on: push)) == [.received(.chat(id: id, text: text))])
+        #expect(responder.receive(try record(TransportMessage.chat(id: id, text: text).encoded, on: &push)) == [.received(.chat(id: id, text: text))])
     }
 
     @Test func statusTextWithControlCharactersFailsTheHandshakeEitherWay() throws {
@@ -89,7 +89,7 @@ import Testing
         let i2 = try p.initiator()
         var r2 = p.responder()
         let m2b = try #require(sent(r2.receive(PeerFrame(.m1, i2.message1))).first)
-        let push = try SecretStream.Push(key: try i2.receive(message2: m2b.body).keys.initiatorToResponder)
+        var push = try SecretStream.Push(key: try i2.receive(message2: m2b.body).keys.initiatorToResponder)
         let actions = r2.receive(PeerFrame(.streamStart, push.header + (try push.push(TransportMessage.hello(hostile).encoded))))
         #expect(actions == [.close(graceful: false, reason: PeerConnection.handshakeFailed)])
     }

@@ -10,6 +10,10 @@ import Sodium
 /// responder's `hello` so that both sides report the same moment. Until then neither reports
 /// anything nor sends data. After that, a second `hello` or any record that does not decode closes
 /// the connection; a receipt for an ID this connection never sent is ignored.
+///
+/// A connection is a value: a copy has key state of its own (``SecretStream`` values, copied on
+/// write), so records opened or sealed on one copy never advance another. Keep one copy per
+/// socket: two copies that both send would seal their records under the same nonces.
 public struct PeerConnection: Sendable {
     /// What the caller must do.
     public enum Action: Sendable, Equatable {
@@ -33,11 +37,22 @@ public struct PeerConnection: Sendable {
         case awaitingMessage2(HandshakeInitiator)
         case awaitingConfirmation(hello: HandshakeResponder.Hello, keys: SessionKeys)
         case awaitingAnswer(push: SecretStream.Push, pullKey: SecretBytes, timestamp: UInt64)
-        case established(push: SecretStream.Push, pull: SecretStream.Pull)
+        case established
         case closed
     }
 
-    private var state: State
+    /// An established session's two directions.
+    private struct Streams {
+        var push: SecretStream.Push
+        var pull: SecretStream.Pull
+    }
+
+    private var state: State {
+        didSet { if case .closed = state { streams = nil } } // the keys go as soon as the connection closes
+    }
+    /// Set while established, and only then: kept out of `state` so that records are sealed and
+    /// opened in place, without a copy of the key state.
+    private var streams: Streams?
     private let localStatic: BoxKeyPair
     private var localPresence: PeerPresence
     private var remoteStatic: [UInt8]?
@@ -97,14 +112,14 @@ public struct PeerConnection: Sendable {
 
     /// Sends a transport message (ignored unless established).
     public mutating func send(_ message: TransportMessage) -> [Action] {
-        guard case .established(let push, _) = state else { return [] }
+        guard isEstablished, streams != nil else { return [] }
         switch message {
         case .presence(let presence): localPresence = presence
         case .chat(let id, _): awaitingReceipt.insert(id)
         default: break
         }
         do {
-            let record = try push.push(message.encoded, tag: message == .goodbye ? .final : .message)
+            let record = try streams!.push.push(message.encoded, tag: message == .goodbye ? .final : .message)
             if message == .goodbye { state = .closed }
             return [.send(PeerFrame(.record, record))]
         } catch {
@@ -113,7 +128,26 @@ public struct PeerConnection: Sendable {
         }
     }
 
+    /// Opens a record on an established connection.
+    private mutating func receiveRecord(_ frame: PeerFrame) throws -> [Action] {
+        guard isEstablished, streams != nil else { throw HandshakeError.unexpectedMessage }
+        let (plain, tag) = try streams!.pull.pull(frame.body)
+        let message = try TransportMessage(plain)
+        if message == .goodbye || tag == .final {
+            state = .closed
+            return [.received(.goodbye), .close(graceful: true, reason: "goodbye")]
+        }
+        switch message {
+        case .hello: throw HandshakeError.unexpectedMessage // only the first record is a hello
+        case .delivered(let id):
+            guard awaitingReceipt.remove(id) != nil else { return [] } // not sent here, or already confirmed: ignored
+            return [.received(message)]
+        default: return [.received(message)]
+        }
+    }
+
     private mutating func handle(_ frame: PeerFrame) throws -> [Action] {
+        if isEstablished, frame.kind == .record { return try receiveRecord(frame) }
         switch (state, frame.kind) {
         case let (.awaitingMessage1(admission), .m1):
             let hello = try HandshakeResponder.open(message1: frame.body, localStatic: localStatic)
@@ -124,7 +158,7 @@ public struct PeerConnection: Sendable {
 
         case let (.awaitingMessage2(handshake), .m2):
             let result = try handshake.receive(message2: frame.body)
-            let push = try SecretStream.Push(key: result.keys.initiatorToResponder)
+            var push = try SecretStream.Push(key: result.keys.initiatorToResponder)
             let first = try push.push(TransportMessage.hello(localPresence).encoded)
             state = .awaitingAnswer(push: push, pullKey: result.keys.responderToInitiator, timestamp: handshake.timestamp)
             return [.send(PeerFrame(.streamStart, push.header + first))]
@@ -132,9 +166,10 @@ public struct PeerConnection: Sendable {
         case let (.awaitingConfirmation(hello, keys), .streamStart):
             let (pull, message) = try Self.startPull(key: keys.initiatorToResponder, frame.body)
             guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
-            let push = try SecretStream.Push(key: keys.responderToInitiator)
+            var push = try SecretStream.Push(key: keys.responderToInitiator)
             let first = try push.push(TransportMessage.hello(localPresence).encoded)
-            state = .established(push: push, pull: pull)
+            streams = Streams(push: push, pull: pull)
+            state = .established
             remoteStatic = hello.remoteStatic
             return [
                 .send(PeerFrame(.streamStart, push.header + first)),
@@ -144,23 +179,9 @@ public struct PeerConnection: Sendable {
         case let (.awaitingAnswer(push, pullKey, timestamp), .streamStart):
             let (pull, message) = try Self.startPull(key: pullKey, frame.body)
             guard case .hello(let presence) = message else { throw HandshakeError.unexpectedMessage }
-            state = .established(push: push, pull: pull)
+            streams = Streams(push: push, pull: pull)
+            state = .established
             return [.established(remoteStatic: remoteStatic ?? [], remotePeerID: nil, presence: presence, timestamp: timestamp)]
-
-        case let (.established(_, pull), .record):
-            let (plain, tag) = try pull.pull(frame.body)
-            let message = try TransportMessage(plain)
-            if message == .goodbye || tag == .final {
-                state = .closed
-                return [.received(.goodbye), .close(graceful: true, reason: "goodbye")]
-            }
-            switch message {
-            case .hello: throw HandshakeError.unexpectedMessage // only the first record is a hello
-            case .delivered(let id):
-                guard awaitingReceipt.remove(id) != nil else { return [] } // not sent here, or already confirmed: ignored
-                return [.received(message)]
-            default: return [.received(message)]
-            }
 
         default:
             throw HandshakeError.unexpectedMessage
@@ -169,7 +190,7 @@ public struct PeerConnection: Sendable {
 
     private static func startPull(key: SecretBytes, _ body: [UInt8]) throws -> (SecretStream.Pull, TransportMessage) {
         guard body.count > SecretStream.headerLength else { throw SodiumError.authenticationFailed }
-        let pull = try SecretStream.Pull(key: key, header: Array(body[..<SecretStream.headerLength]))
+        var pull = try SecretStream.Pull(key: key, header: Array(body[..<SecretStream.headerLength]))
         let (plain, _) = try pull.pull(Array(body[SecretStream.headerLength...]))
         return (pull, try TransportMessage(plain))
     }

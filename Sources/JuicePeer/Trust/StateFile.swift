@@ -5,8 +5,10 @@ import JuiceCore
 /// that exists but cannot be read is an error, never taken as empty: an empty pin file would
 /// silently trust whatever key the server states next.
 enum StateFile {
-    /// The file's bytes, or nil when it does not exist.
+    /// The file's bytes, or nil when it does not exist. Writes this process has pending for any
+    /// state file are waited for first, so a reader sees what was recorded before it started.
     static func read(_ file: URL, what: String) throws(InvalidValue) -> Data? {
+        StateFileWriter.waitForPendingWrites()
         do {
             return try Data(contentsOf: file)
         } catch CocoaError.fileReadNoSuchFile {
