@@ -74,9 +74,10 @@ public actor PeerNetwork {
     /// someone else, are neither dialled nor admitted. A buddy no longer in the list loses the
     /// live session at once: a goodbye, then the close (reported `offline`, reason "removed").
     public func update(buddies list: [Buddy]) {
-        // One write of the pin file for every first sight; a failed write leaves the new pins
-        // in memory, and their buddies are treated as matching, as before.
-        let (verdicts, _) = knownKeys.check(list.map { ($0.username, $0.publicKey) })
+        // First sights are pinned in memory at once and written by the state-file writer; a
+        // failed write leaves the pins in memory (their buddies match) and is reported here once.
+        let (verdicts, saveError) = knownKeys.check(list.map { ($0.username, $0.publicKey) })
+        if let saveError { driver.report(.error("cannot save the pinned keys: \(saveError)")) }
         var shared = Set(SharedKeys.find(in: list.map { ($0.username, $0.publicKey) }, own: driver.identity?.publicKey ?? []))
         var named = shared.map(\.value)
         var entries: [(BuddyContact, KeyTrust)] = []
@@ -141,9 +142,16 @@ public actor PeerNetwork {
     }
 
     /// Says goodbye on every session and waits until each is written and closed (at most
-    /// ``SessionSettings/goodbyeTimeout``); stops listening; then ``run()`` ends.
+    /// ``SessionSettings/goodbyeTimeout``); stops listening; waits until the pins and the replay
+    /// state are on disk; then ``run()`` ends.
     public func shutdown() async {
         driver.handle { $0.leave(now: .now) }
         await driver.waitUntilFinished()
+        do {
+            try await knownKeys.flush()
+            try await driver.replayGuard.flush()
+        } catch {
+            driver.report(.error("cannot save the client state: \(error)"))
+        }
     }
 }

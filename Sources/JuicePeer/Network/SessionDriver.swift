@@ -129,10 +129,11 @@ final class SessionDriver: Sendable {
     /// close when the machine refuses the connection.
     func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
         let source = AdmissionSource.of(channel.remoteAddress)
+        guard let identity else { return channel.close() } // not online yet
         let (id, presence) = handle { sessions -> ((BuddySessions.LinkID?, PeerPresence), [SessionAction]) in
             ((sessions.accept(from: source, now: .now), sessions.presence), [])
         }
-        guard let id, let identity else { return channel.close() }
+        guard let id else { return channel.close() }
         let connection = PeerConnection.responder(localStatic: identity, presence: presence) { [self] hello in
             guard replayGuard.admits(key: hello.remoteStatic, timestamp: hello.timestamp, now: WallClock.milliseconds()) else { return .replayed }
             return handle(rearm: false) { ($0.admit(id, remoteStatic: hello.remoteStatic, responderPeerID: hello.responderPeerID), []) }

@@ -55,6 +55,11 @@ public struct BuddyTrust: Sendable {
 
     private static func digits(_ number: String) -> String { number.filter(\.isASCII).filter(\.isNumber) }
 
+    /// Waits until every pin made so far is on disk; throws when a write failed.
+    public func flush() async throws {
+        try await pins.flush()
+    }
+
     /// The safety number between the user's opened identity and `key` for `buddy`.
     public func safetyNumber(_ buddy: Username, _ key: [UInt8]) throws -> String {
         try SafetyNumber.compute((username, ownKey), (buddy, key))
