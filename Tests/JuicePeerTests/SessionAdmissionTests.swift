@@ -11,7 +11,7 @@ import Testing
         m.setBuddies([Machine.alice(online: false)])
         var admitted = 0
         for _ in 0..<1_000 {
-            guard let link = m.sessions.accept(from: "192.0.2.66", now: m.now) else { continue }
+            guard let link = m.accept(from: "192.0.2.66") else { continue }
             if m.sessions.admitsHandshake(on: link, now: m.now) { admitted += 1 }
             m.run { $0.closed(link, graceful: false, reason: "handshake failed", now: $1) }
         }
@@ -22,7 +22,7 @@ import Testing
         // The stranger's budget refills at 5 per second.
         m.advance(.seconds(1))
         let refilled = (0..<20).filter { _ in
-            let link = m.sessions.accept(from: "192.0.2.66", now: m.now)!
+            let link = m.accept(from: "192.0.2.66")!
             defer { m.run { $0.closed(link, graceful: false, reason: "handshake failed", now: $1) } }
             return m.sessions.admitsHandshake(on: link, now: m.now)
         }.count
@@ -44,29 +44,53 @@ import Testing
         m.setBuddies([Machine.alice(online: false)])
         var admitted = 0
         for source in 0..<500 {
-            let link = m.sessions.accept(from: "10.0.\(source / 256).\(source % 256)", now: m.now)!
+            let link = m.accept(from: "10.0.\(source / 256).\(source % 256)")!
             if m.sessions.admitsHandshake(on: link, now: m.now) { admitted += 1 }
             m.run { $0.closed(link, graceful: false, reason: "handshake failed", now: $1) }
         }
         #expect(admitted == 200)
     }
 
+    /// Past the caps a new connection makes room by closing the oldest stranger from its own
+    /// source, or from the source that holds the most: nobody can fill the table and keep a
+    /// buddy's connection out.
     @Test func unauthenticatedConnectionsAreCappedPerSourceAndOverall() throws {
         var m = Machine()
         m.setBuddies([Machine.alice(online: false)])
-        let fromOne = (0..<20).compactMap { _ in m.sessions.accept(from: "192.0.2.66", now: m.now) }
-        #expect(fromOne.count == 8)
-        let fromMany = (0..<100).compactMap { m.sessions.accept(from: "10.0.0.\($0)", now: m.now) }
-        #expect(fromMany.count == 64 - 8)
-        // A connection that closes, or that authenticates, frees its place.
-        m.run { $0.closed(fromOne[0], graceful: false, reason: "handshake failed", now: $1) }
-        let againLink = m.accept(from: "192.0.2.66")
-        let again = try #require(againLink)
-        let againAdmitted = m.admitsHandshake(again)
-        #expect(againAdmitted)
-        m.run { $0.established(again, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 1, now: $1) }
-        let refused = m.accept(from: "192.0.2.66")
-        #expect(refused != nil)
+        let fromOne = (0..<20).compactMap { _ in m.accept(from: "192.0.2.66") }
+        #expect(fromOne.count == 20)
+        #expect(m.evicted == Array(fromOne.prefix(12)), "the oldest go first")
+        #expect(m.sessions.links.values.filter(\.isStranger).count == 8)
+        // 56 more sources fill the table; then each newcomer closes one of 192.0.2.66's.
+        for index in 0..<56 { _ = m.accept(from: "10.0.0.\(index)") }
+        #expect(m.evicted.count == 12)
+        _ = m.accept(from: "10.0.1.1")
+        #expect(m.evicted.last == fromOne[12])
+        #expect(m.sessions.links.values.filter(\.isStranger).count == 64)
+        // Alice, from yet another address, always gets a place, and through.
+        let (alice, _) = m.aliceArrives(from: "198.51.100.7")
+        #expect(m.sessions.activeLink(Machine.alice) == alice)
+    }
+
+    /// Many sources at once can empty the overall bucket; a source that authenticated a buddy
+    /// lately, or a buddy's own endpoint address, does not draw on it.
+    @Test func aFloodFromManySourcesDoesNotKeepAKnownBuddyOut() throws {
+        var m = Machine()
+        m.setBuddies([BuddyContact(username: Machine.alice, publicKey: Machine.aliceKey, peerID: .offline, endpoint: try Endpoint("198.51.100.9:4000"))])
+        _ = m.aliceArrives(from: "203.0.113.5") // authenticates once from here
+        for source in 0..<300 {
+            let link = m.accept(from: "10.1.\(source / 256).\(source % 256)")!
+            _ = m.admitsHandshake(link)
+            m.run { $0.closed(link, graceful: false, reason: "handshake failed", now: $1) }
+        }
+        let stranger = m.accept(from: "10.2.0.1")!
+        let strangerAdmitted = m.admitsHandshake(stranger)
+        #expect(!strangerAdmitted, "the overall bucket is empty")
+        for source in ["203.0.113.5", "198.51.100.9"] {
+            let link = m.accept(from: source)!
+            let admitted = m.admitsHandshake(link)
+            #expect(admitted, "\(source)")
+        }
     }
 
     @Test func idleSourcesAreForgotten() {

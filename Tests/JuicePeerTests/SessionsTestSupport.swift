@@ -42,8 +42,15 @@ struct Machine {
         return actions
     }
 
+    /// Links closed to make room for a connection, so far.
+    var evicted: [BuddySessions.LinkID] = []
+
     /// Someone connects from `source`.
-    mutating func accept(from source: String) -> BuddySessions.LinkID? { sessions.accept(from: source, now: now) }
+    mutating func accept(from source: String) -> BuddySessions.LinkID? {
+        guard let (id, actions) = sessions.accept(from: source, now: now) else { return nil }
+        evicted += closes(actions).keys.sorted()
+        return id
+    }
 
     /// An M1 arrives on `link`.
     mutating func admitsHandshake(_ link: BuddySessions.LinkID) -> Bool { sessions.admitsHandshake(on: link, now: now) }
@@ -64,7 +71,7 @@ struct Machine {
 
     /// Alice dials bob from `source` and completes the handshake: the link, and what bob did.
     mutating func aliceArrives(from source: String = "127.0.0.1", peerID: PeerID = alicePeer, presence: PeerPresence = presence, timestamp: UInt64 = 1_000) -> (BuddySessions.LinkID, [SessionAction]) {
-        let id = sessions.accept(from: source, now: now)!
+        let id = accept(from: source)!
         let admitted = sessions.admitsHandshake(on: id, now: now)
         #expect(admitted)
         #expect(sessions.admits(remoteStatic: Self.aliceKey, responderPeerID: Self.myPeer) == nil)

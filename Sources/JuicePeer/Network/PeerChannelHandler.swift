@@ -21,6 +21,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let dialled: Bool
     private let driver: SessionDriver
     private var graceful = false
+    private var saidGoodbye = false
     private var closeReason = "connection lost"
     private var context: ChannelHandlerContext?
     private var flushScheduled = false
@@ -35,10 +36,12 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        driver.register(linkID, NIOLoopBound(self, eventLoop: context.eventLoop))
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        // Registered once connected: a connect that fails (or loses a Happy Eyeballs race)
+        // never leaves a handler, or its handshake's secrets, behind.
+        driver.register(linkID, NIOLoopBound(self, eventLoop: context.eventLoop))
         if dialled { driver.handle { [linkID] in $0.connected(linkID, now: .now) } }
         perform(pendingActions, context: context)
         pendingActions = []
@@ -46,6 +49,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !saidGoodbye else { return } // after our goodbye, read until the other side closes, and drop it
         let frame = unwrapInboundIn(data)
         if frame.kind == .m1, !driver.handle(rearm: false, { [linkID] in ($0.admitsHandshake(on: linkID, now: .now), []) }) {
             return close(reason: HandshakeError.throttled.description)
@@ -75,6 +79,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func sayGoodbye() {
         guard let context else { return }
         graceful = true
+        saidGoodbye = true
         closeReason = "logged out"
         for case .send(let frame) in connection.send(.goodbye) {
             let channel = context.channel

@@ -130,10 +130,11 @@ final class SessionDriver: Sendable {
     func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
         let source = AdmissionSource.of(channel.remoteAddress)
         guard let identity else { return channel.close() } // not online yet
-        let (id, presence) = handle { sessions -> ((BuddySessions.LinkID?, PeerPresence), [SessionAction]) in
-            ((sessions.accept(from: source, now: .now), sessions.presence), [])
+        let accepted = handle { sessions -> ((BuddySessions.LinkID, PeerPresence)?, [SessionAction]) in
+            guard let (id, room) = sessions.accept(from: source, now: .now) else { return (nil, []) }
+            return ((id, sessions.presence), room)
         }
-        guard let id else { return channel.close() }
+        guard let (id, presence) = accepted else { return channel.close() }
         let connection = PeerConnection.responder(localStatic: identity, presence: presence) { [self] hello in
             guard replayGuard.admits(key: hello.remoteStatic, timestamp: hello.timestamp, now: WallClock.milliseconds()) else { return .replayed }
             return handle(rearm: false) { ($0.admit(id, remoteStatic: hello.remoteStatic, responderPeerID: hello.responderPeerID), []) }

@@ -42,41 +42,66 @@ public struct AdmissionBudget: Sendable {
 
     /// Sources remembered at most; beyond that a new source shares the overall bucket only.
     static let maxSources = 4096
+    /// Sources that authenticated a buddy, remembered for ``vouchedFor`` (at most ``maxVouched``).
+    static let vouchedFor: Duration = .seconds(3600), maxVouched = 1024
 
     let perSource: Rate
     let overall: Rate
     private var sources: [String: Bucket] = [:]
     private var all: Bucket
+    private var vouched: [String: Instant] = [:]
+    private var lastForget: Instant
 
     init(perSource: Rate, overall: Rate, now: Instant) {
         self.perSource = perSource
         self.overall = overall
         all = Bucket(tokens: overall.burst, refilled: now)
+        lastForget = now
     }
 
-    /// Spends one handshake for `source`; false when its bucket or the overall one is empty.
-    mutating func take(_ source: String, now: Instant) -> Bool {
-        if sources[source] == nil, sources.count >= Self.maxSources { forgetIdle(now: now) }
+    /// Spends one handshake for `source`: from its own bucket, and from the overall one unless
+    /// the source is known (it authenticated a buddy lately, or `known` says it is a buddy's
+    /// address). False, with nothing spent, when a bucket is empty.
+    mutating func take(_ source: String, known: Bool = false, now: Instant) -> Bool {
+        let overallToo = !known && !isVouched(source, now: now)
+        if sources[source] == nil, sources.count >= Self.maxSources, now - lastForget >= .seconds(1) {
+            forgetIdle(now: now) // at most once a second: a full table of busy sources stays full
+        }
         if sources[source] == nil, sources.count < Self.maxSources {
             sources[source] = Bucket(tokens: perSource.burst, refilled: now)
         }
+        if overallToo, !all.take(overall, now: now) { return false }
         if var bucket = sources[source] {
             let took = bucket.take(perSource, now: now)
             sources[source] = bucket
-            guard took else { return false }
+            if !took {
+                if overallToo { all.give(overall) }
+                return false
+            }
         }
-        return all.take(overall, now: now)
+        return true
     }
 
-    /// Gives back what a handshake from `source` spent: it authenticated a buddy.
+    /// Gives back what a handshake from `source` spent: it authenticated a buddy. The source is
+    /// then known for an hour: its handshakes no longer draw on the overall bucket.
     mutating func refund(_ source: String, now: Instant) {
         let rate = perSource
         sources[source]?.give(rate)
-        all.give(overall)
+        if !isVouched(source, now: now) { all.give(overall) }
+        if vouched[source] == nil, vouched.count >= Self.maxVouched, let oldest = vouched.min(by: { $0.value < $1.value })?.key {
+            vouched[oldest] = nil
+        }
+        vouched[source] = now
+    }
+
+    func isVouched(_ source: String, now: Instant) -> Bool {
+        guard let since = vouched[source] else { return false }
+        return now - since < Self.vouchedFor
     }
 
     /// Drops the sources whose bucket has refilled: they are as if never seen.
     mutating func forgetIdle(now: Instant) {
+        lastForget = now
         sources = sources.filter { _, bucket in
             var bucket = bucket
             bucket.refill(perSource, now: now)

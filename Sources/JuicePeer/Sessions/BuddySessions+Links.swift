@@ -10,7 +10,7 @@ extension BuddySessions {
               !distrusts(name), active[name] == nil,
               !links.values.contains(where: { $0.dialling == name }) else { return [] }
         let id = newLinkID()
-        links[id] = Link(origin: .dialled(name), phase: .connecting, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
+        links[id] = Link(origin: .dialled(name), phase: .connecting, opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
         return [.dial(id, Dial(buddy: buddy, localPeerID: peerID, presence: presence))]
     }
@@ -18,35 +18,48 @@ extension BuddySessions {
     /// A dialled connection opened: its handshake deadline starts now.
     public mutating func connected(_ id: LinkID, now: Instant) -> [SessionAction] {
         guard links[id]?.phase == .connecting else { return [.close(id, reason: "logged out")] } // we left meanwhile
+        links[id]!.opened = now
         links[id]!.phase = .handshaking(deadline: now + settings.handshakeTimeout)
         return []
     }
 
-    /// Someone connected to our listener from `source`: the link to use, or nil to close the
-    /// connection at once (we are offline or leaving, or too many connections from that source,
-    /// or from all, are not yet authenticated).
-    public mutating func accept(from source: String, now: Instant) -> LinkID? {
+    /// Someone connected to our listener from `source`: the link to use, with the closes that
+    /// make room for it, or nil to close it at once (we are offline or leaving). Past the cap on
+    /// unauthenticated connections from its source, the oldest from that source closes; past the
+    /// overall cap, the oldest from the source that holds the most. It must send its M1 within
+    /// ``SessionSettings/firstMessageTimeout``.
+    public mutating func accept(from source: String, now: Instant) -> (LinkID, [SessionAction])? {
         guard mode == .running, peerID.isOnline else { return nil }
-        var fromSource = 0, fromAll = 0
-        for link in links.values {
-            guard case .accepted(let from) = link.origin, case .handshaking = link.phase else { continue }
-            fromAll += 1
-            if from == source { fromSource += 1 }
+        let strangers = links.filter(\.value.isStranger)
+        let fromSource = strangers.filter { $0.value.source == source }
+        var crowded = fromSource
+        if fromSource.count < settings.maxUnauthenticatedPerSource {
+            guard strangers.count >= settings.maxUnauthenticated else { return openLink(from: source, now: now, making: []) }
+            let counts = Dictionary(grouping: strangers.values.compactMap(\.source), by: { $0 }).mapValues(\.count)
+            let busiest = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+            crowded = strangers.filter { $0.value.source == busiest }
         }
-        guard fromSource < settings.maxUnauthenticatedPerSource, fromAll < settings.maxUnauthenticated else { return nil }
-        let id = newLinkID()
-        links[id] = Link(
-            origin: .accepted(source: source), phase: .handshaking(deadline: now + settings.handshakeTimeout),
-            stated: presence, lastHeard: now, nextPing: now
-        )
-        return id
+        let oldest = crowded.min { ($0.value.opened, $0.key) < ($1.value.opened, $1.key) }?.key
+        return openLink(from: source, now: now, making: oldest.map { leave($0, goodbye: false, reason: "too many connections", now: now) } ?? [])
     }
 
-    /// An M1 arrived on a link: true when its source's budget (and the overall one) allows the
-    /// handshake, checked before any public-key work.
+    private mutating func openLink(from source: String, now: Instant, making room: [SessionAction]) -> (LinkID, [SessionAction]) {
+        let id = newLinkID()
+        links[id] = Link(
+            origin: .accepted(source: source), phase: .handshaking(deadline: now + settings.firstMessageTimeout),
+            opened: now, stated: presence, lastHeard: now, nextPing: now
+        )
+        return (id, room)
+    }
+
+    /// An M1 arrived on a link: true when its source's budget (and, for a source not known to be
+    /// a buddy's, the overall one) allows the handshake, checked before any public-key work.
+    /// The rest of the handshake must be done within ``SessionSettings/handshakeTimeout`` of the accept.
     public mutating func admitsHandshake(on id: LinkID, now: Instant) -> Bool {
-        guard let link = links[id], case .accepted(let source) = link.origin, case .handshaking = link.phase else { return false }
-        return budget.take(source, now: now)
+        guard let link = links[id], let source = link.source, link.isStranger else { return false }
+        guard budget.take(source, known: buddyHosts.contains(source), now: now) else { return false }
+        links[id]!.phase = .handshaking(deadline: link.opened + settings.handshakeTimeout)
+        return true
     }
 
     /// The checks of an M1 whose boxes opened: an accepted buddy's trusted key and our current
@@ -78,13 +91,15 @@ extension BuddySessions {
         case .dialled(let buddy):
             name = buddy
         case .accepted(let source):
-            guard let buddy = trustedKeys[remoteStatic] else { return leave(id, goodbye: false, reason: "unknown peer", now: now) }
+            guard let buddy = trustedKeys[remoteStatic] else {
+                return leave(id, goodbye: false, reason: "unknown peer", now: now) + handshakeEnded(link, now: now)
+            }
             name = buddy
             budget.refund(source, now: now) // a buddy's handshake costs no budget
             link.remotePeerID = remotePeerID
             actions.append(.recordReplay(key: remoteStatic, timestamp: timestamp))
         }
-        guard buddies[name] != nil, !distrusts(name) else { return leave(id, goodbye: false, reason: "removed", now: now) }
+        guard buddies[name] != nil, !distrusts(name) else { return leave(id, goodbye: false, reason: "removed", now: now) + handshakeEnded(link, now: now) }
         link.phase = .established(name)
         link.timestamp = timestamp
         link.presence = presence
@@ -154,7 +169,7 @@ extension BuddySessions {
         switch link.phase {
         case .established(let name) where active[name] == id:
             active[name] = nil
-            if links.values.contains(where: { $0.candidate == name }) {
+            if !graceful, links.values.contains(where: { $0.candidate == name }) {
                 // The other side kept another session and closed this one before ours completed.
                 departing[name] = Departure(reason: reason, graceful: graceful, presence: link.presence)
             } else {

@@ -35,6 +35,8 @@ public struct BuddySessions: Sendable {
 
         let origin: Origin
         var phase: Phase
+        /// When the connection was dialled or accepted.
+        var opened: Instant
         /// The buddy's peer ID: the one dialled, or the one their M1 states.
         var remotePeerID: PeerID?
         /// M1's timestamp, once established: the tie-break between two sessions one side dialled.
@@ -56,6 +58,12 @@ public struct BuddySessions: Sendable {
             default: nil
             }
         }
+
+        /// The source of an accepted link.
+        var source: String? { if case .accepted(let source) = origin { source } else { nil } }
+
+        /// True while an accepted link is not yet authenticated.
+        var isStranger: Bool { if case .handshaking = phase, source != nil { true } else { false } }
 
         /// The buddy this link may yet become a session with: a dial to them, or an accepted
         /// link whose M1 named them, until it is established or closing.
@@ -98,6 +106,8 @@ public struct BuddySessions: Sendable {
     var trust: [Username: KeyTrust] = [:]
     /// The keys of trusted buddies, for admitting M1s.
     var trustedKeys: [[UInt8]: Username] = [:]
+    /// The hosts of buddies' endpoints: M1s from there do not draw on the overall budget.
+    var buddyHosts: Set<String> = []
     var links: [LinkID: Link] = [:]
     var active: [Username: LinkID] = [:]
     var retries: [Username: Retry] = [:]
@@ -117,7 +127,7 @@ public struct BuddySessions: Sendable {
     /// Starts answering and dialling with a new peer ID; redials last `retryWindow` (the lease).
     public mutating func goOnline(peerID: PeerID, retryWindow: Duration?, now: Instant) {
         self.peerID = peerID
-        if let retryWindow { settings.retryWindow = retryWindow }
+        if let retryWindow { settings.retryWindow = min(retryWindow, SessionSettings.maxRetryWindow) }
     }
 
     /// Replaces the buddy list, with what the pins say of each key, and dials the arrivals who
@@ -138,7 +148,8 @@ public struct BuddySessions: Sendable {
         trust = nextTrust
         trustedKeys = [:]
         for buddy in next.values where !distrusts(buddy.username) { trustedKeys[buddy.publicKey] = buddy.username }
-        let engaged = Set(active.keys).union(retries.keys).union(links.values.compactMap(\.dialling))
+        buddyHosts = Set(next.values.compactMap { $0.endpoint?.host })
+        let engaged = Set(active.keys).union(retries.keys).union(departing.keys).union(links.values.compactMap(\.candidate))
         for name in engaged.sorted() where next[name] == nil || distrusts(name) {
             actions += endSession(with: name, reason: next[name] == nil ? "removed" : "key no longer trusted", now: now)
         }
@@ -184,11 +195,11 @@ public struct BuddySessions: Sendable {
     /// `reason`), and any redial.
     mutating func endSession(with name: Username, reason: String, now: Instant) -> [SessionAction] {
         retries[name] = nil
-        departing[name] = nil
         var actions: [SessionAction] = []
-        for (id, link) in links where link.dialling == name {
+        for (id, link) in links where link.candidate == name {
             actions += leave(id, goodbye: false, reason: reason, now: now)
         }
+        if departing.removeValue(forKey: name) != nil { actions.append(.report(.offline(name, reason: reason))) }
         guard let id = active.removeValue(forKey: name) else { return actions }
         return actions + leave(id, goodbye: true, reason: reason, now: now) + [.report(.offline(name, reason: reason))]
     }

@@ -4,6 +4,10 @@ public struct SessionSettings: Sendable {
     public var keepalive: KeepaliveSettings
     /// How long a connection may take, from opening, to become an authenticated session.
     public var handshakeTimeout: Duration = .seconds(10)
+    /// How long an accepted connection may take, from opening, to send its M1.
+    public var firstMessageTimeout: Duration = .seconds(2)
+    /// The longest redial window, whatever lease the server states.
+    public static let maxRetryWindow: Duration = .seconds(3600)
     /// How long a lost buddy is redialled: as long as their lease may still be valid.
     public var retryWindow: Duration
     /// The first redial's delay; each later one doubles it, up to ``maxRetryDelay``.
@@ -16,7 +20,9 @@ public struct SessionSettings: Sendable {
     public var perSource = AdmissionBudget.Rate(perSecond: 5, burst: 10)
     /// Handshakes all sources together may start: the ceiling on public-key work for strangers.
     public var overall = AdmissionBudget.Rate(perSecond: 100, burst: 200)
-    /// Incoming connections not yet authenticated, from one source address and from all.
+    /// Incoming connections not yet authenticated, from one source address and from all; a new
+    /// one past either makes room by closing the oldest from its source, or from the source that
+    /// holds the most.
     public var maxUnauthenticatedPerSource = 8, maxUnauthenticated = 64
 
     /// The settings for a client with these keepalive timings.
