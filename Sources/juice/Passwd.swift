@@ -25,6 +25,6 @@ struct Passwd: AsyncParsableCommand {
             let new = try AccountKeys.derive(password: newPassword, username: username, realm: service.realm)
             try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
         }
-        print(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
+        LineWriter.standardOutput.write(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
     }
 }

@@ -159,17 +159,21 @@ public enum Hints: Sendable {
     }
 }
 
-/// Prints events to standard output, one per line, flushing each.
+/// Prints events one per line through a ``LineWriter`` (standard output unless told), so that
+/// emitting never waits on the terminal.
 public struct EventPrinter: Sendable {
     /// Print JSON objects instead of text.
     public let json: Bool
     /// Where the user types the commands that hints name.
     public let hints: Hints
+    /// Where the lines go.
+    public let output: LineWriter
 
     /// Creates a printer.
-    public init(json: Bool, hints: Hints = .session) {
+    public init(json: Bool, hints: Hints = .session, output: LineWriter = .standardOutput) {
         self.json = json
         self.hints = hints
+        self.output = output
     }
 
     /// Prints one event.
@@ -182,6 +186,6 @@ public struct EventPrinter: Sendable {
         } else {
             line = event.text(hints)
         }
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        output.write(line)
     }
 }
