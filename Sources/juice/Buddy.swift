@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import JuiceAPI
 import JuiceClient
 import JuiceCore
 
