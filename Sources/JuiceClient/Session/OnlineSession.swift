@@ -71,9 +71,9 @@ public struct OnlineSession: Sendable {
         let reader = CommandReader(context: SessionContext(service: service, network: network, printer: printer), lines: LineReader.standardInput())
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: PeerNetworkService(network: network)),
-                .init(service: LeaseKeeper(login: login, lease: lease), failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: reader, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: PeerNetworkService(network: network), serviceName: "peer network"),
+                .init(service: LeaseKeeper(login: login, lease: lease), failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "lease keeper"),
+                .init(service: reader, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "command reader"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "juice.session", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -81,6 +81,9 @@ public struct OnlineSession: Sendable {
         var failure: (any Error)?
         do {
             try await group.run()
+        } catch is ServiceGroupError {
+            // A service ended on its own (none should): one line, not the group's dump.
+            failure = ServiceError(status: nil, message: "the session stopped unexpectedly")
         } catch {
             failure = error
         }
