@@ -203,7 +203,9 @@ let package = Package(
             name: "JuiceClientTests",
             dependencies: [
                 "JuiceAPI", "JuiceClient", "JuiceCore", "JuicePeer", "Sodium",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
