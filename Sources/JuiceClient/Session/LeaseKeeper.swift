@@ -2,7 +2,7 @@ import ServiceLifecycle
 
 /// Keeps the presence lease: renews it at half its length; when the server no longer knows the
 /// session (401: expired, or replaced by another login or a password change) logs in again.
-/// Transient failures (the server unreachable, a 5xx) are reported and retried in 10 s. A
+/// Transient failures (the server unreachable, a 5xx) are reported and retried 5 s later. A
 /// failed login again ends the session: it is reported, and thrown, so `juice login` exits
 /// non-zero. Graceful shutdown stops it at once, mid-call or not.
 struct LeaseKeeper: Service {
@@ -45,7 +45,7 @@ struct LeaseKeeper: Service {
         } catch {
             if Task.isCancelled { return nil }
             printer.emit(.error("lease renewal failed: \((error as? ServiceError)?.message ?? "\(error)"); retrying"))
-            return 10
+            return 10 // half of it: the next try in 5 s
         }
     }
 }
