@@ -55,6 +55,6 @@ import Testing
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30)) // waiting for input would never end; the bound is loose for loaded machines
     }
 }
