@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import JuiceAPI
 import JuiceClient
 import JuiceCore
 
@@ -64,7 +63,7 @@ struct Buddy: AsyncParsableCommand {
         func run() async throws {
             try await target.run { service, buddy, _ in
                 try await service.removeBuddy(buddy)
-                print(target.options.json ? #"{"event":"removed","username":"\#(buddy)"}"# : "removed \(buddy)")
+                LineWriter.standardOutput.write(target.options.json ? #"{"event":"removed","username":"\#(buddy)"}"# : "removed \(buddy)")
             }
         }
     }
@@ -80,7 +79,7 @@ struct Buddy: AsyncParsableCommand {
             let printer = EventPrinter(json: options.json, hints: .shell(user: username))
             try await authenticated(username, options) { _, _, login in
                 let buddies = login.buddies
-                if buddies.isEmpty && !options.json { print("no buddies yet: juice buddy add NAME") }
+                if buddies.isEmpty && !options.json { LineWriter.standardOutput.write("no buddies yet: juice buddy add NAME") }
                 buddies.forEach { printer.emit(.buddy($0)) }
             }
         }

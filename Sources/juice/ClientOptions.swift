@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import JuiceAPI
 import JuiceClient
 import JuiceCore
 import Sodium
@@ -68,7 +67,7 @@ func parseUsername(_ raw: String, _ what: String = "NAME") throws -> Username {
 /// service, the keys and the login, then revokes the token.
 func authenticated(
     _ username: Username, _ options: ClientOptions,
-    _ body: (JuiceService, AccountKeys, Components.Schemas.LoginResponse) async throws -> Void
+    _ body: (JuiceService, AccountKeys, LoginGrant) async throws -> Void
 ) async throws {
     let service = try options.makeService()
     let keys = try options.keys(for: username, service: service)
@@ -78,7 +77,7 @@ func authenticated(
 /// Logs in with `keys` without going online, runs `body` with the login, then revokes the token.
 func authenticated(
     _ service: JuiceService, _ username: Username, keys: AccountKeys,
-    _ body: (Components.Schemas.LoginResponse) async throws -> Void
+    _ body: (LoginGrant) async throws -> Void
 ) async throws {
     let login = try await service.login(username: username, keys: keys, presence: nil)
     do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JuiceClient
 
 /// `juice`: the Juice command-line client.
 @main
@@ -12,7 +13,8 @@ struct Juice: AsyncParsableCommand {
     )
 
     /// Runs the command. Every failure, a usage error or not, is one line on standard error,
-    /// `juice: error: …`, and a non-zero exit status (64 for usage errors, 1 otherwise).
+    /// `juice: error: …`, and a non-zero exit status (64 for usage errors, 1 otherwise). Whatever
+    /// the command printed is out before the process ends, and before that line.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -21,7 +23,9 @@ struct Juice: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            LineWriter.standardOutput.flush()
         } catch {
+            LineWriter.standardOutput.flush()
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error)) // --help, help, --version

@@ -6,8 +6,8 @@ import JuicePeer
 /// `juice login NAME`: go online and stay in an interactive session.
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Go online and chat; EOF, /quit or Ctrl-C logs out.",
-        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit."
+        abstract: "Go online and chat; EOF, /quit, Ctrl-C or SIGTERM logs out.",
+        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit. The lease is renewed at half its length; a session the server no longer knows logs in again, and if that fails the session ends with an error and exit status 1."
     )
 
     @Argument(help: "Your username.")

@@ -23,8 +23,8 @@ struct Passwd: AsyncParsableCommand {
         try await authenticated(service, username, keys: current) { login in
             // Argon2id for the new password only once the login has proved the current one.
             let new = try AccountKeys.derive(password: newPassword, username: username, realm: service.realm)
-            try await service.changePassword(current: current, new: new, identity: try login.sealedIdentity)
+            try await service.changePassword(current: current, new: new, identity: login.sealedIdentity)
         }
-        print(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
+        LineWriter.standardOutput.write(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
     }
 }

@@ -15,6 +15,6 @@ struct Register: AsyncParsableCommand {
         let service = try options.makeService()
         let keys = try options.newKeys(for: username, service: service, prompt: "New password for \(username): ")
         try await service.register(username: username, keys: keys)
-        print(options.json ? #"{"event":"registered","username":"\#(username)"}"# : "registered \(username)")
+        LineWriter.standardOutput.write(options.json ? #"{"event":"registered","username":"\#(username)"}"# : "registered \(username)")
     }
 }

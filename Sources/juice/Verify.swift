@@ -21,11 +21,7 @@ struct Verify: AsyncParsableCommand {
         let target = try parseUsername(buddy, "BUDDY")
         let username = try actor.username()
         try await authenticated(username, options) { service, keys, login in
-            let trust = try service.trust(for: username, identity: try login.openIdentity(with: keys))
-            guard let entry = login.buddies.first(where: { $0.username == target.value }), let key = entry.publicKey, entry.relation == .accepted else {
-                throw InvalidValue("\(target) is not an accepted buddy of \(username)")
-            }
-            let report = try trust.verify(target, serverKey: Array(key.data), accept: accept)
+            let report = try service.verify(target, as: username, login: login, keys: keys, accept: accept)
             EventPrinter(json: options.json, hints: .shell(user: username)).emit(.safetyNumber(report))
         }
     }

@@ -33,7 +33,7 @@ struct HostileBuddy {
             do {
                 let response = try await service.login(username: username, keys: keys, presence: PresenceAnnouncement(endpoint: endpoint, capabilities: .none))
                 await network.goOnline(
-                    identity: try response.openIdentity(with: keys), peerID: PeerID(rawValue: response.lease.peerId) ?? .offline,
+                    identity: try response.openIdentity(with: keys), peerID: response.lease.peerID,
                     buddies: response.buddies.compactMap(PeerNetwork.Buddy.init)
                 )
                 try await body(HostileBuddy(name: username, network: network, events: events))

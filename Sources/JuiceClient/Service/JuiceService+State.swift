@@ -9,9 +9,22 @@ extension JuiceService {
         ClientState.directory(for: username, scope: scope)
     }
 
-    /// `username`'s trust in buddies' keys on this service; `identity` is the opened key pair.
+    /// `juice verify`: the safety number with `buddy`, through the same ``BuddyTrust`` over the
+    /// same pin file that `/verify` uses inside a session, from the identity opened with `keys`
+    /// (never the key the server states for us), and for the same buddies the peer network
+    /// trusts: accepted, with a well-formed key (``PeerNetwork/Buddy/init(_:)``) that the server
+    /// states for no one else. With `accept`, pins `buddy`'s changed key if it gives that number.
     /// An unreadable or corrupt pin file is an error, never an empty one.
-    public func trust(for username: Username, identity: BoxKeyPair) throws -> BuddyTrust {
-        BuddyTrust(username: username, identity: identity, pins: try KnownKeys(directory: stateDirectory(for: username)))
+    public func verify(_ buddy: Username, as username: Username, login: LoginGrant, keys: AccountKeys, accept: String?) throws -> BuddyTrust.Report {
+        let identity = try login.openIdentity(with: keys)
+        let buddies = login.buddies.compactMap(PeerNetwork.Buddy.init)
+        guard let entry = buddies.first(where: { $0.username == buddy }) else {
+            throw InvalidValue("\(buddy) is not an accepted buddy of \(username)")
+        }
+        guard !SharedKeys.find(in: buddies.map { ($0.username, $0.publicKey) }, own: identity.publicKey).contains(buddy) else {
+            throw InvalidValue(SharedKeys.warning([buddy.value]))
+        }
+        let trust = BuddyTrust(username: username, identity: identity, pins: try KnownKeys(directory: stateDirectory(for: username)))
+        return try trust.verify(buddy, serverKey: entry.publicKey, accept: accept)
     }
 }

@@ -6,8 +6,9 @@ import OpenAPIAsyncHTTPClient
 import OpenAPIRuntime
 import Sodium
 
-/// The `juiced` API as the client uses it: typed calls, a remembered session token, and server
-/// failures surfaced as ``ServiceError``.
+/// The `juiced` API as the client uses it: typed calls in the client's own types (the generated
+/// ones are mapped once, in `APIMapping.swift`), a remembered session token, and server failures
+/// surfaced as ``ServiceError``.
 public struct JuiceService: Sendable {
     private let client: Client
     private let token = BearerTokenMiddleware()
@@ -39,7 +40,7 @@ public struct JuiceService: Sendable {
     }
 
     /// Logs in. With `presence` it goes online in the same call; without, it only authenticates.
-    public func login(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?) async throws -> Components.Schemas.LoginResponse {
+    public func login(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?) async throws -> LoginGrant {
         let response = try await unwrap { try await client.login(body: .json(.init(
             username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
             online: presence != nil, endpoint: presence?.endpoint.description,
@@ -47,12 +48,12 @@ public struct JuiceService: Sendable {
             status: presence.map { .init($0.status) }, statusText: presence?.statusText
         ))).ok.body.json }
         token.set(response.token)
-        return response
+        return try LoginGrant(response)
     }
 
     /// Extends the lease, optionally publishing changes.
-    public func renew(_ update: Components.Schemas.RenewRequest = .init()) async throws -> Components.Schemas.Lease {
-        try await unwrap { try await client.renew(body: .json(update)).ok.body.json }
+    public func renew(_ change: PresenceChange = PresenceChange()) async throws -> Lease {
+        Lease(try await unwrap { try await client.renew(body: .json(.init(change))).ok.body.json })
     }
 
     /// Goes offline and revokes the token.
@@ -62,18 +63,18 @@ public struct JuiceService: Sendable {
     }
 
     /// The buddy list.
-    public func buddies() async throws -> [Components.Schemas.Buddy] {
-        try await unwrap { try await client.listBuddies().ok.body.json.buddies }
+    public func buddies() async throws -> [BuddyEntry] {
+        try await unwrap { try await client.listBuddies().ok.body.json.buddies }.map(BuddyEntry.init)
     }
 
     /// Asks `buddy` to be buddies (accepts at once if they asked first).
-    public func requestBuddy(_ buddy: Username) async throws -> Components.Schemas.Buddy {
-        try await unwrap { try await client.requestBuddy(path: .init(username: buddy.value)).ok.body.json }
+    public func requestBuddy(_ buddy: Username) async throws -> BuddyEntry {
+        BuddyEntry(try await unwrap { try await client.requestBuddy(path: .init(username: buddy.value)).ok.body.json })
     }
 
     /// Accepts `buddy`'s request.
-    public func acceptBuddy(_ buddy: Username) async throws -> Components.Schemas.Buddy {
-        try await unwrap { try await client.acceptBuddy(path: .init(username: buddy.value)).ok.body.json }
+    public func acceptBuddy(_ buddy: Username) async throws -> BuddyEntry {
+        BuddyEntry(try await unwrap { try await client.acceptBuddy(path: .init(username: buddy.value)).ok.body.json })
     }
 
     /// Removes `buddy`, or withdraws or declines a request.
@@ -92,26 +93,6 @@ public struct JuiceService: Sendable {
     }
 }
 
-/// What a client publishes when it goes online.
-public struct PresenceAnnouncement: Sendable {
-    /// Where buddies dial us.
-    public var endpoint: Endpoint
-    /// Camera and microphone flags.
-    public var capabilities: Capabilities
-    /// Online, away or busy.
-    public var status: PresenceStatus = .online
-    /// Free text.
-    public var statusText: String = ""
-
-    /// Creates an announcement.
-    public init(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus = .online, statusText: String = "") {
-        self.endpoint = endpoint
-        self.capabilities = capabilities
-        self.status = status
-        self.statusText = statusText
-    }
-}
-
 /// Unwraps the generated client's `ClientError`, whose description would include the request
 /// (and so the auth key), into a ``ServiceError`` that says only what went wrong.
 private func unwrap<T>(_ call: () async throws -> T) async throws -> T {
@@ -122,15 +103,3 @@ private func unwrap<T>(_ call: () async throws -> T) async throws -> T {
         throw ServiceError(status: nil, message: "unexpected response from the Juice server")
     }
 }
-
-extension Components.Schemas.PresenceStatus {
-    /// The API's form of a status (the same three cases).
-    init(_ status: PresenceStatus) {
-        switch status {
-        case .online: self = .online
-        case .away: self = .away
-        case .busy: self = .busy
-        }
-    }
-}
-

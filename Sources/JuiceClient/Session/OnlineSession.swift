@@ -1,12 +1,14 @@
 import Foundation
-import JuiceAPI
 import JuiceCore
 import JuicePeer
+import Logging
+import ServiceLifecycle
 import Sodium
+import UnixSignals
 
 /// `juice login`: binds the peer listener, goes online with one call, dials the buddies who are
-/// online, chats with them directly, renews the lease at half its length, and on EOF, `/quit`,
-/// SIGINT or SIGTERM says goodbye to every buddy and logs out (one call).
+/// online, chats with them directly, renews the lease at half its length (``LeaseKeeper``), and
+/// on EOF, `/quit`, SIGINT or SIGTERM says goodbye to every buddy and logs out (one call).
 public struct OnlineSession: Sendable {
     /// How the session is set up.
     public struct Options: Sendable {
@@ -40,7 +42,10 @@ public struct OnlineSession: Sendable {
         self.printer = printer
     }
 
-    /// Runs the session to its end; throws only if going online failed.
+    /// Runs the session to its end: the peer network, the lease keeper and the command reader
+    /// as one ``ServiceGroup``. EOF or `/quit` on standard input, SIGINT or SIGTERM shut it down
+    /// gracefully: the reader stops, then the keeper, then the network says goodbye; then the
+    /// logout. Throws if going online failed, or if logging in again failed (after the logout).
     public func run() async throws {
         let printer = self.printer
         let network = try PeerNetwork(
@@ -55,83 +60,34 @@ public struct OnlineSession: Sendable {
         } catch {
             throw ServiceError(status: nil, message: "cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
         }
-        let context = SessionContext(service: service, network: network, printer: printer)
+        let login = SessionLogin(service: service, username: username, keys: keys, endpoint: endpoint, network: network, printer: printer)
+        let lease: Lease
         do {
-            let lease = try await goOnline(endpoint, network: network)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await network.run() }
-                group.addTask {
-                    await withTaskGroup(of: Void.self) { inner in
-                        inner.addTask { try? await renewLoop(endpoint, leaseSeconds: lease, network: network) }
-                        inner.addTask { await context.commandLoop() }
-                        inner.addTask { for await _ in TerminationSignals.stream() { return } }
-                        await inner.next()
-                        inner.cancelAll()
-                    }
-                    await network.shutdown()
-                }
-            }
+            lease = try await login.goOnline()
         } catch {
             await network.shutdown()
             throw error
         }
-        await logout()
-    }
-
-    /// The login call; reports `ready` and every buddy, and hands the buddies to the network.
-    private func goOnline(_ endpoint: Endpoint, network: PeerNetwork) async throws -> Int {
-        let current = await network.currentPresence
-        let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
-        let response = try await service.login(username: username, keys: keys, presence: presence)
-        let identity: BoxKeyPair
+        let reader = CommandReader(context: SessionContext(service: service, network: network, printer: printer), lines: LineReader.standardInput())
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: PeerNetworkService(network: network), serviceName: "peer network"),
+                .init(service: LeaseKeeper(login: login, lease: lease), failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "lease keeper"),
+                .init(service: reader, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "command reader"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "juice.session", factory: { _ in SwiftLogNoOpLogHandler() })
+        ))
+        var failure: (any Error)?
         do {
-            identity = try response.openIdentity(with: keys)
+            try await group.run()
+        } catch is ServiceGroupError {
+            // A service ended on its own (none should): one line, not the group's dump.
+            failure = ServiceError(status: nil, message: "the session stopped unexpectedly")
         } catch {
-            // Buddies must not see us online with a key we do not hold: go offline at once.
-            try? await service.logout()
-            throw ServiceError(status: nil, message: "\(error); logged out again")
+            failure = error
         }
-        printer.emit(.ready(username: response.username, peerID: response.lease.peerId, endpoint: presence.endpoint.description, leaseSeconds: Int(response.lease.leaseSeconds)))
-        response.buddies.forEach { printer.emit(.buddy($0)) }
-        await network.goOnline(identity: identity, peerID: PeerID(rawValue: response.lease.peerId) ?? .offline, buddies: response.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: Int(response.lease.leaseSeconds))
-        return Int(response.lease.leaseSeconds)
-    }
-
-    private func renewLoop(_ endpoint: Endpoint, leaseSeconds: Int, network: PeerNetwork) async throws {
-        var lease = leaseSeconds
-        while !Task.isCancelled {
-            try await Task.sleep(for: .seconds(max(1, lease / 2)))
-            do {
-                lease = Int(try await service.renew().leaseSeconds)
-            } catch let error as ServiceError where error.status == 401 {
-                printer.emit(.error("session expired or replaced; logging in again"))
-                lease = try await goOnline(endpoint, network: network)
-            } catch let error as ServiceError {
-                printer.emit(.error("lease renewal failed: \(error.message); retrying"))
-                lease = 10
-            }
-        }
-    }
-
-    private func logout() async {
-        do {
-            try await service.logout()
-        } catch let error as ServiceError where error.status == 401 {
-            // Already offline: the lease lapsed or another login replaced this one.
-        } catch {
-            printer.emit(.error("logout failed: \(error)"))
-        }
-        printer.emit(.loggedOut(username: username.value))
-    }
-}
-
-extension PeerNetwork.Buddy {
-    /// An accepted buddy from the server's list (others have no key to dial with).
-    public init?(_ entry: Components.Schemas.Buddy) {
-        guard entry.relation == .accepted, let key = entry.publicKey, key.data.count == BoxKeyPair.publicKeyLength, let name = try? Username(entry.username) else { return nil }
-        self.init(
-            username: name, publicKey: Array(key.data), peerID: PeerID(rawValue: entry.peerId) ?? .offline,
-            endpoint: entry.endpoint.flatMap { try? Endpoint($0) }
-        )
+        await login.goOffline()
+        if let failure { throw failure }
     }
 }

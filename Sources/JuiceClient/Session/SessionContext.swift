@@ -1,5 +1,4 @@
 import Foundation
-import JuiceAPI
 import JuiceCore
 import JuicePeer
 
@@ -18,16 +17,12 @@ actor SessionContext {
         self.printer = printer
     }
 
-    /// Reads commands until EOF or `/quit`.
-    func commandLoop() async {
-        for await line in LineReader.standardInput() {
-            let command = SessionCommand(line: line)
-            if command == .quit { return }
-            do {
-                try await perform(command)
-            } catch {
-                printer.emit(.error("\(error)"))
-            }
+    /// Carries out one command; a failure is reported as an `error` event and the session goes on.
+    func run(_ command: SessionCommand) async {
+        do {
+            try await perform(command)
+        } catch {
+            printer.emit(.error("\(error)"))
         }
     }
 
@@ -58,16 +53,16 @@ actor SessionContext {
             printer.emit(.info("\(name) removed"))
             try await refreshBuddies(print: false)
         case let .status(status, text):
-            let lease = try await service.renew(.init(status: .init(status), statusText: try StatusText.validate(text)))
+            let lease = try await service.renew(PresenceChange(status: status, statusText: try StatusText.validate(text)))
             try await publish { $0.status = status; $0.statusText = text }
-            printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
+            printer.emit(.renewed(leaseSeconds: lease.seconds))
         case let .capabilities(camera, mic):
-            let lease = try await service.renew(.init(camera: camera, mic: mic))
+            let lease = try await service.renew(PresenceChange(camera: camera, mic: mic))
             try await publish {
                 if let camera { $0.capabilities.camera = camera }
                 if let mic { $0.capabilities.mic = mic }
             }
-            printer.emit(.renewed(leaseSeconds: Int(lease.leaseSeconds)))
+            printer.emit(.renewed(leaseSeconds: lease.seconds))
         case let .verify(name, accept):
             let buddy = try Username(name)
             if let accept {

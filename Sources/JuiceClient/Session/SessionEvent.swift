@@ -1,12 +1,11 @@
 import Foundation
-import JuiceAPI
 import JuiceCore
 import JuicePeer
 
 /// Everything a session reports, one per line: JSON objects with `--json`, else short text.
 public enum SessionEvent: Sendable {
     case ready(username: String, peerID: Int64, endpoint: String, leaseSeconds: Int)
-    case buddy(Components.Schemas.Buddy)
+    case buddy(BuddyEntry)
     case renewed(leaseSeconds: Int)
     case info(String)
     case error(String)
@@ -23,9 +22,9 @@ public enum SessionEvent: Sendable {
         case let .buddy(b):
             [
                 "event": "buddy", "username": .string(b.username), "relation": .string(b.relation.rawValue),
-                "peerId": .int(b.peerId), "endpoint": b.endpoint.map(JSONValue.string) ?? .null,
-                "status": .string(b.status.rawValue), "camera": .bool(b.camera), "mic": .bool(b.mic),
-                "publicKey": b.publicKey.map { .string(Data($0.data).base64EncodedString()) } ?? .null,
+                "peerId": .int(b.peerID.rawValue), "endpoint": b.endpoint.map(JSONValue.string) ?? .null,
+                "status": .string(b.status.rawValue), "camera": .bool(b.capabilities.camera), "mic": .bool(b.capabilities.mic),
+                "publicKey": b.publicKey.map { .string(Data($0).base64EncodedString()) } ?? .null,
             ]
         case let .renewed(lease): ["event": "renewed", "leaseSeconds": .int(Int64(lease))]
         case let .info(text): ["event": "info", "message": .string(text)]
@@ -53,8 +52,8 @@ public enum SessionEvent: Sendable {
         case let .buddy(b):
             switch b.relation {
             case .accepted:
-                b.peerId != 0
-                    ? "* buddy \(b.username): \(b.status.rawValue), peer \(b.peerId) at \(b.endpoint ?? "?")"
+                b.peerID.isOnline
+                    ? "* buddy \(b.username): \(b.status.rawValue), peer \(b.peerID.rawValue) at \(b.endpoint ?? "?")"
                     : "* buddy \(b.username): offline"
             case .incoming: "* \(b.username) wants to be your buddy: \(hints.accept(b.username))"
             case .outgoing: "* waiting for \(b.username) to accept your request"
@@ -159,17 +158,21 @@ public enum Hints: Sendable {
     }
 }
 
-/// Prints events to standard output, one per line, flushing each.
+/// Prints events one per line through a ``LineWriter`` (standard output unless told), so that
+/// emitting never waits on the terminal.
 public struct EventPrinter: Sendable {
     /// Print JSON objects instead of text.
     public let json: Bool
     /// Where the user types the commands that hints name.
     public let hints: Hints
+    /// Where the lines go.
+    public let output: LineWriter
 
     /// Creates a printer.
-    public init(json: Bool, hints: Hints = .session) {
+    public init(json: Bool, hints: Hints = .session, output: LineWriter = .standardOutput) {
         self.json = json
         self.hints = hints
+        self.output = output
     }
 
     /// Prints one event.
@@ -182,6 +185,6 @@ public struct EventPrinter: Sendable {
         } else {
             line = event.text(hints)
         }
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        output.write(line)
     }
 }

@@ -1,0 +1,60 @@
+import JuiceCore
+import JuicePeer
+import Sodium
+
+/// One entry of the buddy list as the client knows it: who, how related, and (for an accepted
+/// buddy) their key and presence.
+public struct BuddyEntry: Sendable, Equatable {
+    /// How the user and this buddy are related.
+    public enum Relation: String, Sendable {
+        /// Both agreed: each sees the other's presence.
+        case accepted
+        /// They asked; the user's consent is awaited.
+        case incoming
+        /// The user asked; their consent is awaited.
+        case outgoing
+    }
+
+    /// A buddy's status as the server states it.
+    public enum Status: String, Sendable {
+        case offline, online, away, busy
+    }
+
+    /// The buddy's name as the server states it.
+    public var username: String
+    public var relation: Relation
+    /// Accepted buddies only.
+    public var publicKey: [UInt8]?
+    /// ``PeerID/offline`` when offline or not an accepted buddy.
+    public var peerID: PeerID
+    /// `HOST:PORT` where the buddy accepts peer connections, when online.
+    public var endpoint: String?
+    public var status: Status
+    public var statusText: String
+    public var capabilities: Capabilities
+
+    /// Creates an entry.
+    public init(
+        username: String, relation: Relation, publicKey: [UInt8]?, peerID: PeerID, endpoint: String?,
+        status: Status, statusText: String = "", capabilities: Capabilities
+    ) {
+        self.username = username
+        self.relation = relation
+        self.publicKey = publicKey
+        self.peerID = peerID
+        self.endpoint = endpoint
+        self.status = status
+        self.statusText = statusText
+        self.capabilities = capabilities
+    }
+}
+
+extension PeerNetwork.Buddy {
+    /// An accepted buddy with a well-formed name and key, as the peer network dials and admits
+    /// them; nil for anyone else (others have no key to dial with).
+    public init?(_ entry: BuddyEntry) {
+        guard entry.relation == .accepted, let key = entry.publicKey, key.count == BoxKeyPair.publicKeyLength,
+              let name = try? Username(entry.username) else { return nil }
+        self.init(username: name, publicKey: key, peerID: entry.peerID, endpoint: entry.endpoint.flatMap { try? Endpoint($0) })
+    }
+}

@@ -1,0 +1,26 @@
+import JuiceCore
+import Sodium
+
+/// What a login returns: the lease, the sealed identity and the whole buddy list. The session
+/// token stays inside ``JuiceService``.
+public struct LoginGrant: Sendable {
+    /// The user's name as the server spells it.
+    public var username: String
+    public var lease: Lease
+    /// The identity key pair, sealed under the password's key-encryption key.
+    public var sealedIdentity: SealedIdentity
+    public var buddies: [BuddyEntry]
+
+    /// Creates a grant.
+    public init(username: String, lease: Lease, sealedIdentity: SealedIdentity, buddies: [BuddyEntry]) {
+        self.username = username
+        self.lease = lease
+        self.sealedIdentity = sealedIdentity
+        self.buddies = buddies
+    }
+
+    /// Opens the identity key pair with the password's key-encryption key; this also proves the password.
+    public func openIdentity(with keys: AccountKeys) throws -> BoxKeyPair {
+        try sealedIdentity.open(keyEncryptionKey: keys.keyEncryptionKey)
+    }
+}

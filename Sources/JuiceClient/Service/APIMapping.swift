@@ -1,0 +1,72 @@
+import JuiceAPI
+import JuiceCore
+import Sodium
+
+// The one place where the generated API types become the client's own (and back): nothing
+// past ``JuiceService`` sees `Components.Schemas`.
+
+extension LoginGrant {
+    init(_ response: Components.Schemas.LoginResponse) throws(ServiceError) {
+        let sealed: SealedIdentity
+        do {
+            sealed = try SealedIdentity(publicKey: Array(response.identity.publicKey.data), sealedSecret: Array(response.identity.sealedSecret.data))
+        } catch {
+            throw ServiceError(status: nil, message: "the Juice server sent a malformed identity: \(error)")
+        }
+        self.init(username: response.username, lease: Lease(response.lease), sealedIdentity: sealed, buddies: response.buddies.map(BuddyEntry.init))
+    }
+}
+
+extension Lease {
+    init(_ lease: Components.Schemas.Lease) {
+        self.init(peerID: PeerID(rawValue: lease.peerId) ?? .offline, seconds: Int(lease.leaseSeconds))
+    }
+}
+
+extension BuddyEntry {
+    init(_ buddy: Components.Schemas.Buddy) {
+        self.init(
+            username: buddy.username, relation: Relation(buddy.relation), publicKey: buddy.publicKey.map { Array($0.data) },
+            peerID: PeerID(rawValue: buddy.peerId) ?? .offline, endpoint: buddy.endpoint, status: Status(buddy.status),
+            statusText: buddy.statusText ?? "", capabilities: Capabilities(camera: buddy.camera, mic: buddy.mic)
+        )
+    }
+}
+
+extension BuddyEntry.Relation {
+    init(_ relation: Components.Schemas.Relation) {
+        switch relation {
+        case .accepted: self = .accepted
+        case .incoming: self = .incoming
+        case .outgoing: self = .outgoing
+        }
+    }
+}
+
+extension BuddyEntry.Status {
+    init(_ status: Components.Schemas.BuddyStatus) {
+        switch status {
+        case .offline: self = .offline
+        case .online: self = .online
+        case .away: self = .away
+        case .busy: self = .busy
+        }
+    }
+}
+
+extension Components.Schemas.RenewRequest {
+    init(_ change: PresenceChange) {
+        self.init(camera: change.camera, mic: change.mic, status: change.status.map(Components.Schemas.PresenceStatus.init), statusText: change.statusText)
+    }
+}
+
+extension Components.Schemas.PresenceStatus {
+    /// The API's form of a status (the same three cases).
+    init(_ status: PresenceStatus) {
+        switch status {
+        case .online: self = .online
+        case .away: self = .away
+        case .busy: self = .busy
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import JuiceCore
+import JuicePeer
+import Sodium
+
+/// Going online and offline with one call each: the login reports `ready` and every buddy and
+/// hands the buddies to the peer network; the logout reports `logged-out`.
+struct SessionLogin: Sendable {
+    let service: JuiceService
+    let username: Username
+    let keys: AccountKeys
+    /// Where buddies dial us.
+    let endpoint: Endpoint
+    let network: PeerNetwork
+    let printer: EventPrinter
+
+    /// The login call; returns the lease. A login whose identity does not open with the
+    /// password's key is logged out again at once and throws.
+    func goOnline() async throws -> Lease {
+        let current = await network.currentPresence
+        let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
+        let grant = try await service.login(username: username, keys: keys, presence: presence)
+        let identity: BoxKeyPair
+        do {
+            identity = try grant.openIdentity(with: keys)
+        } catch {
+            // Buddies must not see us online with a key we do not hold: go offline at once.
+            // The error that ends the session is the identity's, whatever the logout says.
+            _ = try? await service.logout()
+            throw ServiceError(status: nil, message: "\(error); logged out again")
+        }
+        printer.emit(.ready(username: grant.username, peerID: grant.lease.peerID.rawValue, endpoint: endpoint.description, leaseSeconds: grant.lease.seconds))
+        grant.buddies.forEach { printer.emit(.buddy($0)) }
+        await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: grant.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: grant.lease.seconds)
+        return grant.lease
+    }
+
+    /// The logout call, then `logged-out`. A 401 means we are already offline (the lease lapsed,
+    /// or another login or a password change replaced this session); any other failure is
+    /// reported, and the lease then lapses on its own.
+    func goOffline() async {
+        do {
+            try await service.logout()
+        } catch let error as ServiceError where error.status == 401 {
+            // Already offline.
+        } catch {
+            printer.emit(.error("logout failed: \(error)"))
+        }
+        printer.emit(.loggedOut(username: username.value))
+    }
+}
