@@ -21,7 +21,7 @@ struct Verify: AsyncParsableCommand {
         let target = try parseUsername(buddy, "BUDDY")
         let username = try actor.username()
         try await authenticated(username, options) { service, keys, login in
-            let report = try service.verify(target, as: username, login: login, keys: keys, accept: accept)
+            let report = try await service.verify(target, as: username, login: login, keys: keys, accept: accept)
             EventPrinter(json: options.json, hints: .shell(user: username)).emit(.safetyNumber(report))
         }
     }

@@ -14,8 +14,9 @@ extension JuiceService {
     /// (never the key the server states for us), and for the same buddies the peer network
     /// trusts: accepted, with a well-formed key (``PeerNetwork/Buddy/init(_:)``) that the server
     /// states for no one else. With `accept`, pins `buddy`'s changed key if it gives that number.
-    /// An unreadable or corrupt pin file is an error, never an empty one.
-    public func verify(_ buddy: Username, as username: Username, login: LoginGrant, keys: AccountKeys, accept: String?) throws -> BuddyTrust.Report {
+    /// An unreadable or corrupt pin file is an error, never an empty one, and so is a pin that
+    /// cannot be written: it returns once the pins are on disk.
+    public func verify(_ buddy: Username, as username: Username, login: LoginGrant, keys: AccountKeys, accept: String?) async throws -> BuddyTrust.Report {
         let identity = try login.openIdentity(with: keys)
         let buddies = login.buddies.compactMap(PeerNetwork.Buddy.init)
         guard let entry = buddies.first(where: { $0.username == buddy }) else {
@@ -25,6 +26,8 @@ extension JuiceService {
             throw InvalidValue(SharedKeys.warning([buddy.value]))
         }
         let trust = BuddyTrust(username: username, identity: identity, pins: try KnownKeys(directory: stateDirectory(for: username)))
-        return try trust.verify(buddy, serverKey: entry.publicKey, accept: accept)
+        let report = try trust.verify(buddy, serverKey: entry.publicKey, accept: accept)
+        try await trust.flush()
+        return report
     }
 }
