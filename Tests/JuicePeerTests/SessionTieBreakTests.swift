@@ -76,6 +76,28 @@ import Testing
         }
     }
 
+    /// A goodbye is definitive: no waiting for a handshake that may be under way. A departure
+    /// held for a handshake is reported when the buddy is removed meanwhile.
+    @Test(arguments: [true, false])
+    func aHeldDepartureEndsWithAGoodbyeOrARemoval(goodbye: Bool) throws {
+        var m = Machine()
+        m.setBuddies([Machine.alice(online: false)])
+        let (first, _) = m.aliceArrives()
+        let again = m.aliceDialsAgain()
+        let second = try #require(again)
+        m.run { $0.closed(first, graceful: goodbye, reason: goodbye ? "goodbye" : "connection lost", now: $1) }
+        if goodbye {
+            #expect(m.reports.last == .offline(Machine.alice, reason: "goodbye"))
+            return
+        }
+        #expect(m.reports.filter(\.isOffline).isEmpty)
+        let actions = m.setBuddies([])
+        #expect(closes(actions)[second] == "removed", "the handshake under way closes too")
+        #expect(m.reports.last == .offline(Machine.alice, reason: "removed"))
+        m.run { $0.established(second, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 3_000, now: $1) }
+        #expect(m.reports.filter(\.isOnline).count == 1)
+    }
+
     @Test func aDialThatCompletesAfterTheBuddyWasRemovedReportsNothing() throws {
         var m = Machine()
         let link = try #require(dials(m.setBuddies([Machine.alice()])).first)

@@ -79,6 +79,13 @@ struct Machine {
         return (id, actions)
     }
 
+    /// Alice dials bob again: her M1 is admitted, and the handshake is under way.
+    mutating func aliceDialsAgain() -> BuddySessions.LinkID? {
+        guard let id = accept(from: "127.0.0.1"), admitsHandshake(id),
+              sessions.admit(id, remoteStatic: Self.aliceKey, responderPeerID: Self.myPeer) == nil else { return nil }
+        return id
+    }
+
     /// Bob's dial to alice (asked for in `actions`) connects and completes the handshake.
     mutating func dialCompletes(_ id: BuddySessions.LinkID, timestamp: UInt64 = 1_000) -> [SessionAction] {
         run { $0.connected(id, now: $1) }
