@@ -54,7 +54,8 @@ import Testing
             #expect(logs.atLeast(.warning).contains { $0.text.contains("too many open") })
 
             for connection in slow {
-                let closed = await connection.waitForClose(within: .seconds(4))
+                // (The timing itself is the test below's; a loaded parallel run needs slack here.)
+                let closed = await connection.waitForClose(within: .seconds(8))
                 #expect(closed != nil, "a slow client outlived the header timeout")
             }
             // The server forgets a connection just after closing it: give it that moment.
