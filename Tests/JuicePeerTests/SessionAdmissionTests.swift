@@ -108,5 +108,7 @@ import Testing
         #expect(one == "2001:db8:1:2::/64")
         #expect(AdmissionSource.of(try .init(ipAddress: "2001:db8:1:2:ffff::9", port: 5)) == one)
         #expect(AdmissionSource.of(try .init(ipAddress: "2001:db8:1:3::1", port: 5)) != one)
+        #expect(AdmissionSource.of(ip: "2001:db8:1:2::77") == one, "a buddy's endpoint host is compared as its source")
+        #expect(AdmissionSource.of(ip: "::ffff:192.0.2.1") == "192.0.2.1")
     }
 }
