@@ -222,10 +222,7 @@ public struct BuddySessions: Sendable {
         return active.filter { !distrusts($0.key) }.values.sorted().map { .send($0, .presence(presence)) }
     }
 
-    /// Whether a message can go to `name` now.
-    public func canSend(to name: Username) -> Bool { refusal(to: name) == nil }
-
-    /// The buddy as last described, if it is a buddy whose key is not shared with another.
+    /// The buddy as the list last described them (peer ID and endpoint as their session states).
     public func buddy(_ name: Username) -> BuddyContact? { buddies[name] }
 
     /// What the pins say of a buddy's key.
