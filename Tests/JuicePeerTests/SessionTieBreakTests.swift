@@ -98,6 +98,29 @@ import Testing
         #expect(m.reports.filter(\.isOnline).count == 1)
     }
 
+    /// Both dialled into one TCP connection and bob answered alice's crossed M1: the session is
+    /// alice's dial on both sides, so against another session with her the tie-break agrees.
+    @Test func aCrossedDialWeAnsweredCountsAsTheBuddys() throws {
+        var m = Machine()
+        let dialled = m.setBuddies([Machine.alice()])
+        let crossed = try #require(dials(dialled).first)
+        m.run { $0.connected(crossed, now: $1) }
+        let admitted = m.admitsHandshake(crossed)
+        #expect(admitted, "a crossed M1 on our own dial spends no stranger budget")
+        let actions = m.run { $0.established(crossed, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 1_000, now: $1) }
+        #expect(actions.contains(.recordReplay(key: Machine.aliceKey, timestamp: 1_000)))
+        // Bob's own dial to alice (a later attempt) completes too: rule 2 keeps the one alice
+        // dialled ("alice" < "bob"), which is the crossed one.
+        let later = m.run { s, now in
+            let id = s.newLinkID()
+            s.links[id] = .init(origin: .dialled(Machine.alice), phase: .handshaking(deadline: now + .seconds(10)), opened: now, remotePeerID: Machine.alicePeer, lastHeard: now, nextPing: now)
+            return s.established(id, remoteStatic: Machine.aliceKey, remotePeerID: nil, presence: Machine.presence, timestamp: 2_000, now: now)
+        }
+        #expect(m.sessions.activeLink(Machine.alice) == crossed)
+        #expect(!closes(later).isEmpty)
+        #expect(m.reports.filter(\.isOnline).count == 1)
+    }
+
     @Test func aDialThatCompletesAfterTheBuddyWasRemovedReportsNothing() throws {
         var m = Machine()
         let link = try #require(dials(m.setBuddies([Machine.alice()])).first)

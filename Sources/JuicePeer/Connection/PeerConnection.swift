@@ -56,6 +56,9 @@ public struct PeerConnection: Sendable {
     private let localStatic: BoxKeyPair
     private var localPresence: PeerPresence
     private var remoteStatic: [UInt8]?
+    /// For an outgoing connection: the checks of an M1 that crosses ours (TCP simultaneous open),
+    /// if we are the side that answers it; nil refuses a crossed M1.
+    private var crossedAdmission: Admission?
     /// Chat messages sent on this connection whose receipt has not come back.
     private var awaitingReceipt: Set<MessageID> = []
 
@@ -66,9 +69,16 @@ public struct PeerConnection: Sendable {
         self.remoteStatic = remoteStatic
     }
 
-    /// An outgoing connection; the first action sends M1.
-    public static func initiator(_ handshake: HandshakeInitiator, localStatic: BoxKeyPair, remoteStatic: [UInt8], presence: PeerPresence) -> (PeerConnection, [Action]) {
-        let connection = PeerConnection(state: .awaitingMessage2(handshake), localStatic: localStatic, localPresence: presence, remoteStatic: remoteStatic)
+    /// An outgoing connection; the first action sends M1. With `crossed`, an M1 from the dialled
+    /// peer that arrives instead of M2 (both sides dialled, and TCP joined the two dials into one
+    /// connection) is resolved as docs/protocol.md 4.5 says: the side with the smaller static
+    /// public key stays the initiator and drops the other's M1; the other answers it as a
+    /// responder, with `crossed` as its admission, and drops its own handshake.
+    public static func initiator(
+        _ handshake: HandshakeInitiator, localStatic: BoxKeyPair, remoteStatic: [UInt8], presence: PeerPresence, crossed: Admission? = nil
+    ) -> (PeerConnection, [Action]) {
+        var connection = PeerConnection(state: .awaitingMessage2(handshake), localStatic: localStatic, localPresence: presence, remoteStatic: remoteStatic)
+        connection.crossedAdmission = crossed
         return (connection, [.send(PeerFrame(.m1, handshake.message1))])
     }
 
@@ -150,11 +160,14 @@ public struct PeerConnection: Sendable {
         if isEstablished, frame.kind == .record { return try receiveRecord(frame) }
         switch (state, frame.kind) {
         case let (.awaitingMessage1(admission), .m1):
+            return try answer(try HandshakeResponder.open(message1: frame.body, localStatic: localStatic), admission: admission)
+
+        case (.awaitingMessage2, .m1):
+            guard let admission = crossedAdmission, let remoteStatic else { throw HandshakeError.unexpectedMessage }
+            if localStatic.publicKey.lexicographicallyPrecedes(remoteStatic) { return [] } // we stay the initiator
             let hello = try HandshakeResponder.open(message1: frame.body, localStatic: localStatic)
-            if let rejection = admission(hello) { throw rejection }
-            let (m2, keys) = try HandshakeResponder.respond(to: hello, localStatic: localStatic, presence: localPresence)
-            state = .awaitingConfirmation(hello: hello, keys: keys)
-            return [.send(PeerFrame(.m2, m2))]
+            guard hello.remoteStatic == remoteStatic else { throw HandshakeError.unknownPeer } // only the peer we dialled
+            return try answer(hello, admission: admission)
 
         case let (.awaitingMessage2(handshake), .m2):
             let result = try handshake.receive(message2: frame.body)
@@ -186,6 +199,14 @@ public struct PeerConnection: Sendable {
         default:
             throw HandshakeError.unexpectedMessage
         }
+    }
+
+    /// Answers an opened M1 that `admission` lets through: M2, then wait for the stream start.
+    private mutating func answer(_ hello: HandshakeResponder.Hello, admission: Admission) throws -> [Action] {
+        if let rejection = admission(hello) { throw rejection }
+        let (m2, keys) = try HandshakeResponder.respond(to: hello, localStatic: localStatic, presence: localPresence)
+        state = .awaitingConfirmation(hello: hello, keys: keys)
+        return [.send(PeerFrame(.m2, m2))]
     }
 
     private static func startPull(key: SecretBytes, _ body: [UInt8]) throws -> (SecretStream.Pull, TransportMessage) {

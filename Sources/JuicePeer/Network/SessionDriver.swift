@@ -110,7 +110,9 @@ final class SessionDriver: Sendable {
                 localStatic: identity, remoteStatic: buddy.publicKey, timestamp: WallClock.milliseconds(),
                 initiatorPeerID: dial.localPeerID, responderPeerID: buddy.peerID, presence: dial.presence
             )
-            (connection, start) = PeerConnection.initiator(handshake, localStatic: identity, remoteStatic: buddy.publicKey, presence: dial.presence)
+            (connection, start) = PeerConnection.initiator(
+                handshake, localStatic: identity, remoteStatic: buddy.publicKey, presence: dial.presence, crossed: admission(on: id)
+            )
         } catch {
             report(.error("cannot start a handshake with \(buddy.username): \(error)"))
             return handle { $0.dialFailed(id, reason: "\(error)", now: .now) }
@@ -135,11 +137,16 @@ final class SessionDriver: Sendable {
             return ((id, sessions.presence), room)
         }
         guard let (id, presence) = accepted else { return channel.close() }
-        let connection = PeerConnection.responder(localStatic: identity, presence: presence) { [self] hello in
+        let connection = PeerConnection.responder(localStatic: identity, presence: presence, admission: admission(on: id))
+        return PeerChannelHandler.install(on: channel, linkID: id, connection: connection, actions: [], dialled: false, driver: self)
+    }
+
+    /// The checks of an opened M1 on link `id`: the replay guard's, then the machine's.
+    private func admission(on id: BuddySessions.LinkID) -> PeerConnection.Admission {
+        { [self] hello in
             guard replayGuard.admits(key: hello.remoteStatic, timestamp: hello.timestamp, now: WallClock.milliseconds()) else { return .replayed }
             return handle(rearm: false) { ($0.admit(id, remoteStatic: hello.remoteStatic, responderPeerID: hello.responderPeerID), []) }
         }
-        return PeerChannelHandler.install(on: channel, linkID: id, connection: connection, actions: [], dialled: false, driver: self)
     }
 
     // MARK: The timer

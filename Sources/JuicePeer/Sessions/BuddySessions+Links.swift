@@ -56,7 +56,8 @@ extension BuddySessions {
     /// a buddy's, the overall one) allows the handshake, checked before any public-key work.
     /// The rest of the handshake must be done within ``SessionSettings/handshakeTimeout`` of the accept.
     public mutating func admitsHandshake(on id: LinkID, now: Instant) -> Bool {
-        guard let link = links[id], let source = link.source, link.isStranger else { return false }
+        guard let link = links[id], case .handshaking = link.phase else { return false }
+        guard let source = link.source else { return true } // an M1 crossing ours, on our own dial to a buddy
         guard budget.take(source, known: buddyHosts.contains(source), now: now) else { return false }
         links[id]!.phase = .handshaking(deadline: link.opened + settings.handshakeTimeout)
         return true
@@ -87,9 +88,16 @@ extension BuddySessions {
         guard var link = links[id], case .handshaking = link.phase else { return [.close(id, reason: "logged out")] }
         var actions: [SessionAction] = []
         let name: Username
+        // A responder learns the initiator's peer ID from M1; an initiator gets none.
+        link.initiator = remotePeerID == nil
         switch link.origin {
         case .dialled(let buddy):
             name = buddy
+            if !link.initiator { // both dialled into one connection, and we answered their M1
+                guard trustedKeys[remoteStatic] == buddy else { return leave(id, goodbye: false, reason: "unknown peer", now: now) + handshakeEnded(link, now: now) }
+                link.remotePeerID = remotePeerID
+                actions.append(.recordReplay(key: remoteStatic, timestamp: timestamp))
+            }
         case .accepted(let source):
             guard let buddy = trustedKeys[remoteStatic] else {
                 return leave(id, goodbye: false, reason: "unknown peer", now: now) + handshakeEnded(link, now: now)

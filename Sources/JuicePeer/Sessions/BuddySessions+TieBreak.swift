@@ -11,8 +11,8 @@ extension BuddySessions {
         return new.timestamp > existing.timestamp
     }
 
-    /// Who dialled `link`: us, or the buddy.
+    /// Whose M1 made `link`'s session: ours, or the buddy's.
     func dialler(of link: Link, _ buddy: Username) -> Username {
-        if case .dialled = link.origin { username } else { buddy }
+        link.initiator ? username : buddy
     }
 }

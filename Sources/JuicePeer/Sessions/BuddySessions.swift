@@ -41,6 +41,9 @@ public struct BuddySessions: Sendable {
         var remotePeerID: PeerID?
         /// M1's timestamp, once established: the tie-break between two sessions one side dialled.
         var timestamp: UInt64 = 0
+        /// True once established if our M1 made the session: we dialled it and, if both sides
+        /// dialled into one TCP connection, ours was the M1 that stayed (docs/protocol.md 4.5).
+        var initiator = true
         /// The buddy's presence as last reported on this link.
         var presence: PeerPresence?
         /// Our presence as this link's handshake states it (fixed when it was dialled or accepted).
