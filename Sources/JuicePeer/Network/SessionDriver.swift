@@ -103,7 +103,8 @@ final class SessionDriver: Sendable {
     /// Opens a connection to a buddy and starts the handshake as the initiator.
     private func dial(_ id: BuddySessions.LinkID, _ dial: BuddySessions.Dial) {
         let buddy = dial.buddy
-        guard let identity, let endpoint = buddy.endpoint else { return handle { $0.dialFailed(id, reason: "offline", now: .now) } }
+        guard let identity else { return handle { $0.dialFailed(id, reason: "offline", now: .now) } }
+        let endpoint = dial.target
         let connection: PeerConnection, start: [PeerConnection.Action]
         do {
             let handshake = try HandshakeInitiator(

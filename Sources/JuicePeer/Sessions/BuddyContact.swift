@@ -6,12 +6,25 @@ public struct BuddyContact: Sendable, Equatable {
     public var publicKey: [UInt8]
     public var peerID: PeerID
     public var endpoint: Endpoint?
+    /// Further addresses the buddy may be reached at (their host addresses, the public mapping
+    /// of their listening port): dialled at once with the endpoint, the first handshake wins.
+    public var candidates: [Endpoint]
 
-    public init(username: Username, publicKey: [UInt8], peerID: PeerID, endpoint: Endpoint?) {
+    /// At most this many addresses are dialled for one buddy at once; the rest are ignored.
+    public static let maxDialTargets = 8
+
+    public init(username: Username, publicKey: [UInt8], peerID: PeerID, endpoint: Endpoint?, candidates: [Endpoint] = []) {
         self.username = username
         self.publicKey = publicKey
         self.peerID = peerID
         self.endpoint = endpoint
+        self.candidates = candidates
+    }
+
+    /// Where to dial them: the endpoint, then the candidates, each once, at most ``maxDialTargets``.
+    public var dialTargets: [Endpoint] {
+        var seen = Set<Endpoint>()
+        return ([endpoint].compactMap { $0 } + candidates).filter { seen.insert($0).inserted }.prefix(Self.maxDialTargets).map { $0 }
     }
 }
 

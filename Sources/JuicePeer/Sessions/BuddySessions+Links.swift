@@ -3,16 +3,20 @@ import JuiceCore
 extension BuddySessions {
     // MARK: Opening
 
-    /// Dials a buddy unless we are offline or leaving, they look offline or have no endpoint,
-    /// their key is not trusted, a session with them exists, or a dial to them is under way.
+    /// Dials a buddy at every address they may be reached at, all at once (the first handshake to
+    /// complete wins, and the other dials close), unless we are offline or leaving, they look
+    /// offline or have no address, their key is not trusted, a session with them exists, or an
+    /// attempt to dial them is under way.
     mutating func dial(_ name: Username, now: Instant) -> [SessionAction] {
-        guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, buddy.endpoint != nil,
+        guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, !buddy.dialTargets.isEmpty,
               !distrusts(name), active[name] == nil,
               !links.values.contains(where: { $0.dialling == name }) else { return [] }
-        let id = newLinkID()
-        links[id] = Link(origin: .dialled(name), phase: .connecting, opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
-        return [.dial(id, Dial(buddy: buddy, localPeerID: peerID, presence: presence))]
+        return buddy.dialTargets.map { target in
+            let id = newLinkID()
+            links[id] = Link(origin: .dialled(name), phase: .connecting, opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
+            return .dial(id, Dial(buddy: buddy, target: target, localPeerID: peerID, presence: presence))
+        }
     }
 
     /// A dialled connection opened: its handshake deadline starts now.
@@ -123,11 +127,16 @@ extension BuddySessions {
         }
         active[name] = id
         retries[name] = nil
+        // The other addresses of this attempt lost the race.
+        for (other, candidate) in links where candidate.dialling == name {
+            actions += leave(other, goodbye: false, reason: "another address answered first", now: now)
+        }
         // A change published while the handshake ran went to no session: this one gets it now.
         if link.stated != self.presence { actions.append(.send(id, .presence(self.presence))) }
         if let peer = link.remotePeerID, peer != buddies[name]!.peerID {
             buddies[name]!.peerID = peer
-            buddies[name]!.endpoint = nil // the server's endpoint belongs to the old login
+            buddies[name]!.endpoint = nil // the server's addresses belong to the old login
+            buddies[name]!.candidates = []
         }
         // A session that replaces a live one reports only a new status.
         let departure = departing.removeValue(forKey: name)
@@ -192,12 +201,11 @@ extension BuddySessions {
         return actions + finishIfDone()
     }
 
-    /// A link that never became a session ended: a failed dial is redialled, and a departure
-    /// that waited for this link is reported now.
+    /// A link that never became a session ended. Once no other link with the buddy is under way,
+    /// a failed attempt is redialled, and a departure that waited for this link is reported now.
     mutating func handshakeEnded(_ link: Link, now: Instant) -> [SessionAction] {
-        guard let name = link.candidate, active[name] == nil else { return [] }
+        guard let name = link.candidate, active[name] == nil, !links.values.contains(where: { $0.candidate == name }) else { return [] }
         guard let departure = departing[name] else { return link.dialling != nil ? scheduleRetry(name, now: now) : [] }
-        guard !links.values.contains(where: { $0.candidate == name }) else { return [] }
         departing[name] = nil
         return [.report(.offline(name, reason: departure.reason))] + (departure.graceful ? [] : scheduleRetry(name, now: now))
     }

@@ -25,9 +25,10 @@ extension BuddySessions {
     /// Link numbers: every connection gets one when it is dialled or accepted.
     public typealias LinkID = Int
 
-    /// What a dial needs: whom, where, and what we state in M1.
+    /// What a dial needs: whom, at which of their addresses, and what we state in M1.
     public struct Dial: Sendable, Equatable {
         public var buddy: BuddyContact
+        public var target: Endpoint
         public var localPeerID: PeerID
         public var presence: PeerPresence
     }

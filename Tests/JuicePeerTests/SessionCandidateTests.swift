@@ -1,0 +1,55 @@
+import JuiceCore
+@testable import JuicePeer
+import Testing
+
+/// A buddy with several addresses (their endpoint and candidates, docs/reachability.md §4):
+/// every address is dialled at once, the first handshake wins, the other dials close, and the
+/// attempt counts as failed only when the last of its dials has.
+@Suite struct SessionCandidateTests {
+    static let candidates = [try! Endpoint("10.0.1.2:4000"), try! Endpoint("203.0.113.1:4000"), try! Endpoint("127.0.0.1:4000")]
+
+    func aliceWithCandidates(_ candidates: [Endpoint] = candidates) -> BuddyContact {
+        var alice = Machine.alice()
+        alice.candidates = candidates
+        return alice
+    }
+
+    @Test func everyAddressIsDialledOnceAtOnce() throws {
+        var m = Machine()
+        let actions = m.setBuddies([aliceWithCandidates()])
+        let targets = actions.compactMap { if case .dial(_, let dial) = $0 { dial.target } else { nil } }
+        #expect(targets == [try Endpoint("127.0.0.1:4000"), try Endpoint("10.0.1.2:4000"), try Endpoint("203.0.113.1:4000")], "the endpoint first, each address once")
+        #expect(dials(m.setBuddies([aliceWithCandidates()])).isEmpty, "an attempt under way is not repeated")
+    }
+
+    @Test func atMostEightAddressesAreDialled() throws {
+        var m = Machine()
+        let many = try (1...20).map { try Endpoint("10.0.0.\($0):4000") }
+        #expect(dials(m.setBuddies([aliceWithCandidates(many)])).count == BuddyContact.maxDialTargets)
+    }
+
+    @Test func theFirstHandshakeWinsAndTheOtherDialsClose() throws {
+        var m = Machine()
+        let links = dials(m.setBuddies([aliceWithCandidates()]))
+        #expect(links.count == 3)
+        m.run { $0.dialFailed(links[0], reason: "connection refused", now: $1) }
+        #expect(m.sessions.retries.isEmpty, "two dials are still under way")
+        let actions = m.dialCompletes(links[2])
+        #expect(closes(actions)[links[1]] == "another address answered first")
+        m.run { $0.closed(links[1], graceful: false, reason: "another address answered first", now: $1) }
+        #expect(m.sessions.activeLink(Machine.alice) == links[2])
+        #expect(m.reports.filter(\.isOnline).count == 1)
+        #expect(!m.reports.contains { $0.isOffline })
+        #expect(dials(m.advance(.seconds(5))).isEmpty)
+    }
+
+    @Test func anAttemptFailsWhenItsLastDialFailsAndTheRedialTriesEveryAddress() throws {
+        var m = Machine()
+        let links = dials(m.setBuddies([aliceWithCandidates()]))
+        for link in links.dropLast() { m.run { $0.dialFailed(link, reason: "connection refused", now: $1) } }
+        #expect(m.sessions.retries.isEmpty)
+        m.run { $0.dialFailed(links.last!, reason: "connection refused", now: $1) }
+        #expect(m.sessions.retries[Machine.alice] != nil)
+        #expect(dials(m.advance(.milliseconds(500))).count == 3)
+    }
+}
