@@ -24,6 +24,17 @@ import Testing
         #expect(m.reports.filter(\.isOnline).count == 1)
     }
 
+    /// Alice's dial reaches bob first, while bob's own dial to her is still under way: bob keeps
+    /// his dial running, since the tie-break on both sides may yet prefer it.
+    @Test func aSessionTheBuddyDialledLeavesOurDialRunning() throws {
+        var m = Machine()
+        let dialled = m.setBuddies([Machine.alice()])
+        let mine = try #require(dials(dialled).first)
+        m.run { $0.connected(mine, now: $1) }
+        let (_, actions) = m.aliceArrives()
+        #expect(closes(actions)[mine] == nil, "\(actions)")
+    }
+
     @Test(arguments: [false, true])
     func simultaneousDialsKeepTheOneDialledByTheSmallerUsername(incomingFirst: Bool) throws {
         var m = Machine()
@@ -81,9 +92,7 @@ import Testing
     @Test(arguments: [true, false])
     func aHeldDepartureEndsWithAGoodbyeOrARemoval(goodbye: Bool) throws {
         var m = Machine()
-        m.setBuddies([Machine.alice(online: false)])
-        let (first, _) = m.aliceArrives()
-        let again = m.aliceDialsAgain()
+        let (first, again) = m.aliceRedialsDuringASession()
         let second = try #require(again)
         m.run { $0.closed(first, graceful: goodbye, reason: goodbye ? "goodbye" : "connection lost", now: $1) }
         if goodbye {

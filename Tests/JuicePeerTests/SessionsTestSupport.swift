@@ -86,6 +86,14 @@ struct Machine {
         return id
     }
 
+    /// Bob with a session with alice (offline in his list), and alice dialling him again: her
+    /// second handshake is under way. Returns both links.
+    mutating func aliceRedialsDuringASession() -> (first: BuddySessions.LinkID, second: BuddySessions.LinkID?) {
+        setBuddies([Self.alice(online: false)])
+        let (first, _) = aliceArrives()
+        return (first, aliceDialsAgain())
+    }
+
     /// Bob's dial to alice (asked for in `actions`) connects and completes the handshake.
     mutating func dialCompletes(_ id: BuddySessions.LinkID, timestamp: UInt64 = 1_000) -> [SessionAction] {
         run { $0.connected(id, now: $1) }

@@ -127,9 +127,13 @@ extension BuddySessions {
         }
         active[name] = id
         retries[name] = nil
-        // The other addresses of this attempt lost the race.
-        for (other, candidate) in links where candidate.dialling == name {
-            actions += leave(other, goodbye: false, reason: "another address answered first", now: now)
+        // When one of our dials made the session, the other addresses of that attempt lost the
+        // race. (A session the buddy dialled leaves our dials running: the tie-break may yet
+        // prefer one of them, on both sides.)
+        if case .dialled = link.origin {
+            for (other, candidate) in links where candidate.dialling == name {
+                actions += leave(other, goodbye: false, reason: "another address answered first", now: now)
+            }
         }
         // A change published while the handshake ran went to no session: this one gets it now.
         if link.stated != self.presence { actions.append(.send(id, .presence(self.presence))) }
@@ -142,7 +146,9 @@ extension BuddySessions {
         let departure = departing.removeValue(forKey: name)
         if replaced != nil || departure != nil {
             if (replaced?.presence ?? departure?.presence) != presence { actions.append(.report(.presence(name, presence))) }
+            actions += resendUnconfirmed(to: name, on: id)
         } else {
+            outbox[name] = nil // what a past session left unconfirmed is not sent to a new arrival
             let endpoint = buddies[name]!.endpoint?.description
             actions.append(.report(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence)))
         }
@@ -158,8 +164,11 @@ extension BuddySessions {
         links[id]!.lastHeard = now
         switch message {
         case let .chat(messageID, text):
+            // A message sent again after a session was replaced is confirmed again, shown once.
+            guard firstSight(of: messageID, from: name) else { return [.send(id, .delivered(messageID))] }
             return [.send(id, .delivered(messageID)), .report(.message(from: name, id: messageID, text: text))]
         case .delivered(let messageID):
+            guard confirm(messageID, from: name) else { return [] } // confirmed already, on another session
             return [.report(.delivered(to: name, id: messageID))]
         case .presence(let presence):
             links[id]!.presence = presence
@@ -207,7 +216,7 @@ extension BuddySessions {
         guard let name = link.candidate, active[name] == nil, !links.values.contains(where: { $0.candidate == name }) else { return [] }
         guard let departure = departing[name] else { return link.dialling != nil ? scheduleRetry(name, now: now) : [] }
         departing[name] = nil
-        return [.report(.offline(name, reason: departure.reason))] + (departure.graceful ? [] : scheduleRetry(name, now: now))
+        return [.report(.offline(name, reason: departure.reason))] + dropUnsent(to: name) + (departure.graceful ? [] : scheduleRetry(name, now: now))
     }
 
     mutating func newLinkID() -> LinkID {

@@ -115,6 +115,10 @@ public struct BuddySessions: Sendable {
     var active: [Username: LinkID] = [:]
     var retries: [Username: Retry] = [:]
     var departing: [Username: Departure] = [:]
+    /// Chat messages sent to each buddy and not yet confirmed.
+    var outbox: [Username: [Unconfirmed]] = [:]
+    /// The message IDs last received from each buddy.
+    var received: [Username: RecentIDs] = [:]
     var budget: AdmissionBudget
     var nextLinkID: LinkID = 1
 
@@ -190,7 +194,8 @@ public struct BuddySessions: Sendable {
         case .changed: return "\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER"
         default: break
         }
-        guard active[name] != nil else { return "\(name) is offline" }
+        // While a departure is held for a session being set up, a message waits for that session.
+        guard active[name] != nil || departing[name] != nil else { return "\(name) is offline" }
         return nil
     }
 
@@ -202,7 +207,8 @@ public struct BuddySessions: Sendable {
         for (id, link) in links where link.candidate == name {
             actions += leave(id, goodbye: false, reason: reason, now: now)
         }
-        if departing.removeValue(forKey: name) != nil { actions.append(.report(.offline(name, reason: reason))) }
+        if departing.removeValue(forKey: name) != nil { actions += [.report(.offline(name, reason: reason))] + dropUnsent(to: name) }
+        outbox[name] = nil
         guard let id = active.removeValue(forKey: name) else { return actions }
         return actions + leave(id, goodbye: true, reason: reason, now: now) + [.report(.offline(name, reason: reason))]
     }
@@ -216,7 +222,12 @@ public struct BuddySessions: Sendable {
         guard text.utf8.count <= TransportMessage.maxTextBytes else {
             throw InvalidValue("the message is longer than \(TransportMessage.maxTextBytes) bytes")
         }
-        return [.send(active[name]!, .chat(id: id, text: text))]
+        guard let link = active[name] else {
+            keepUnconfirmed(id, text: text, to: name, on: Self.notSent) // sent when the session being set up is
+            return []
+        }
+        keepUnconfirmed(id, text: text, to: name, on: link)
+        return [.send(link, .chat(id: id, text: text))]
     }
 
     /// Pushes new flags or status to every trusted buddy's session.
