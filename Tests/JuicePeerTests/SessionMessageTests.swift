@@ -17,8 +17,23 @@ import Testing
         let (second, actions) = m.aliceArrives(peerID: PeerID(rawValue: 333)!, timestamp: 1_001)
         #expect(sends(actions, on: second) == [.chat(id: id, text: "hello")], "only the unconfirmed one")
         m.run { $0.received(.delivered(id), on: second, now: $1) }
-        m.run { $0.received(.delivered(id), on: second, now: $1) }
         #expect(m.reports.filter { $0 == .delivered(to: Machine.alice, id: id) }.count == 1)
+        // Confirmed: a further replacement sends nothing again.
+        let (_, next) = m.aliceArrives(peerID: PeerID(rawValue: 444)!, timestamp: 1_002)
+        #expect(!next.contains { if case .send(_, .chat) = $0 { true } else { false } })
+    }
+
+    /// At most 256 unconfirmed messages per buddy are kept for sending again: the oldest go first.
+    @Test func theUnconfirmedAreBounded() throws {
+        var m = Machine()
+        m.setBuddies([Machine.alice(online: false)])
+        let (first, _) = m.aliceArrives(timestamp: 1_000)
+        let ids = (0..<1_000).map { _ in MessageID.random() }
+        for id in ids { _ = try m.run { s, _ in try s.send(text: "x", id: id, to: Machine.alice) } }
+        for id in ids.prefix(900) { m.run { $0.received(.delivered(id), on: first, now: $1) } }
+        let (second, actions) = m.aliceArrives(peerID: PeerID(rawValue: 333)!, timestamp: 1_001)
+        #expect(sends(actions, on: second) == ids.suffix(100).map { .chat(id: $0, text: "x") })
+        #expect(m.reports.filter { if case .delivered = $0 { true } else { false } }.count == 900, "every receipt is reported")
     }
 
     /// While bob's `offline` for alice is held for a session being set up, a message to her waits

@@ -168,7 +168,8 @@ extension BuddySessions {
             guard firstSight(of: messageID, from: name) else { return [.send(id, .delivered(messageID))] }
             return [.send(id, .delivered(messageID)), .report(.message(from: name, id: messageID, text: text))]
         case .delivered(let messageID):
-            guard confirm(messageID, from: name) else { return [] } // confirmed already, on another session
+            // The connection passes one receipt per message it sent (docs/protocol.md 4.5).
+            outbox[name]?.confirm(messageID)
             return [.report(.delivered(to: name, id: messageID))]
         case .presence(let presence):
             links[id]!.presence = presence

@@ -1,23 +1,69 @@
 import JuiceCore
 
 extension BuddySessions {
-    /// A chat message sent and not yet confirmed, and the link it last went out on.
-    struct Unconfirmed: Sendable {
-        let id: MessageID
-        let text: String
-        var link: LinkID
+    /// Chat messages sent to one buddy and not yet confirmed, oldest first, each with the link it
+    /// last went out on. At most `limit` are kept: past it the oldest is forgotten (it will not
+    /// be sent again). Adding and confirming cost O(1), amortised.
+    struct Outbox: Sendable {
+        private var waiting: [MessageID: (text: String, link: LinkID)] = [:]
+        /// Every ID added, oldest first, from `head` on; confirmed ones are skipped, and dropped
+        /// when the array is compacted.
+        private var order: [MessageID] = []
+        private var head = 0
+
+        var isEmpty: Bool { waiting.isEmpty }
+
+        mutating func add(_ id: MessageID, text: String, link: LinkID, limit: Int) {
+            waiting[id] = (text, link)
+            order.append(id)
+            while waiting.count > limit, head < order.count {
+                waiting[order[head]] = nil
+                head += 1
+            }
+            if order.count - head > 2 * limit || head > limit {
+                order = order[head...].filter { waiting[$0] != nil }
+                head = 0
+            }
+        }
+
+        /// Forgets a confirmed message.
+        mutating func confirm(_ id: MessageID) { waiting[id] = nil }
+
+        /// The messages not last sent on `link`, oldest first, now marked as sent on it.
+        mutating func moving(to link: LinkID) -> [(id: MessageID, text: String)] {
+            var moved: [(id: MessageID, text: String)] = []
+            for id in order[head...] {
+                guard let entry = waiting[id], entry.link != link else { continue }
+                waiting[id] = (entry.text, link)
+                moved.append((id, entry.text))
+            }
+            return moved
+        }
+
+        /// Forgets the messages last sent on `link`; returns how many.
+        mutating func drop(sentOn link: LinkID) -> Int {
+            let dropped = waiting.filter { $0.value.link == link }.keys
+            dropped.forEach { waiting[$0] = nil }
+            return dropped.count
+        }
     }
 
-    /// The last message IDs received from one buddy, oldest first.
+    /// The last message IDs received from one buddy (a ring of `limit`).
     struct RecentIDs: Sendable {
         private(set) var ids: Set<MessageID> = []
-        private var order: [MessageID] = []
+        private var ring: [MessageID] = []
+        private var next = 0
 
         /// Remembers `id`; false if it was remembered already.
         mutating func insert(_ id: MessageID, keeping limit: Int) -> Bool {
             guard ids.insert(id).inserted else { return false }
-            order.append(id)
-            if order.count > limit { ids.remove(order.removeFirst()) }
+            if ring.count < limit {
+                ring.append(id)
+            } else {
+                ids.remove(ring[next])
+                ring[next] = id
+                next = (next + 1) % limit
+            }
             return true
         }
     }
@@ -29,35 +75,19 @@ extension BuddySessions {
 
     /// Keeps a message sent on `link` until its receipt comes.
     mutating func keepUnconfirmed(_ id: MessageID, text: String, to name: Username, on link: LinkID) {
-        outbox[name, default: []].append(Unconfirmed(id: id, text: text, link: link))
-        if outbox[name]!.count > Self.maxUnconfirmed { outbox[name]!.removeFirst() }
-    }
-
-    /// Forgets a confirmed message; false if it was not waiting.
-    mutating func confirm(_ id: MessageID, from name: Username) -> Bool {
-        guard let index = outbox[name]?.firstIndex(where: { $0.id == id }) else { return false }
-        outbox[name]!.remove(at: index)
-        return true
+        outbox[name, default: Outbox()].add(id, text: text, link: link, limit: Self.maxUnconfirmed)
     }
 
     /// What went out on a session that another replaced, unconfirmed: sent again, with the same
     /// IDs, on the session that stays (the receiver shows each ID once).
     mutating func resendUnconfirmed(to name: Username, on link: LinkID) -> [SessionAction] {
-        guard var waiting = outbox[name] else { return [] }
-        var actions: [SessionAction] = []
-        for index in waiting.indices where waiting[index].link != link {
-            waiting[index].link = link
-            actions.append(.send(link, .chat(id: waiting[index].id, text: waiting[index].text)))
-        }
-        outbox[name] = waiting
-        return actions
+        (outbox[name]?.moving(to: link) ?? []).map { .send(link, .chat(id: $0.id, text: $0.text)) }
     }
 
     /// The buddy left after all: messages that waited for the session being set up were never
     /// sent, and the user is told how many.
     mutating func dropUnsent(to name: Username) -> [SessionAction] {
-        let unsent = outbox[name]?.filter { $0.link == Self.notSent }.count ?? 0
-        outbox[name]?.removeAll { $0.link == Self.notSent }
+        let unsent = outbox[name]?.drop(sentOn: Self.notSent) ?? 0
         return unsent == 0 ? [] : [.report(.error("\(name) went offline: \(unsent) message\(unsent == 1 ? "" : "s") not sent"))]
     }
 

@@ -116,7 +116,7 @@ public struct BuddySessions: Sendable {
     var retries: [Username: Retry] = [:]
     var departing: [Username: Departure] = [:]
     /// Chat messages sent to each buddy and not yet confirmed.
-    var outbox: [Username: [Unconfirmed]] = [:]
+    var outbox: [Username: Outbox] = [:]
     /// The message IDs last received from each buddy.
     var received: [Username: RecentIDs] = [:]
     var budget: AdmissionBudget
