@@ -28,9 +28,8 @@ import Testing
     /// his dial running, since the tie-break on both sides may yet prefer it.
     @Test func aSessionTheBuddyDialledLeavesOurDialRunning() throws {
         var m = Machine()
-        let dialled = m.setBuddies([Machine.alice()])
-        let mine = try #require(dials(dialled).first)
-        m.run { $0.connected(mine, now: $1) }
+        let dialled = m.bobDialsAlice()
+        let mine = try #require(dialled)
         let (_, actions) = m.aliceArrives()
         #expect(closes(actions)[mine] == nil, "\(actions)")
     }
@@ -38,8 +37,8 @@ import Testing
     @Test(arguments: [false, true])
     func simultaneousDialsKeepTheOneDialledByTheSmallerUsername(incomingFirst: Bool) throws {
         var m = Machine()
-        let mine = try #require(dials(m.setBuddies([Machine.alice()])).first) // bob dials alice
-        m.run { $0.connected(mine, now: $1) }
+        let dialled = m.bobDialsAlice()
+        let mine = try #require(dialled) // bob dials alice
         let theirsLink = m.accept(from: "127.0.0.1")
         let theirs = try #require(theirsLink) // alice dials bob
         let events: [(inout BuddySessions, ContinuousClock.Instant) -> [SessionAction]] = [
@@ -111,9 +110,8 @@ import Testing
     /// alice's dial on both sides, so against another session with her the tie-break agrees.
     @Test func aCrossedDialWeAnsweredCountsAsTheBuddys() throws {
         var m = Machine()
-        let dialled = m.setBuddies([Machine.alice()])
-        let crossed = try #require(dials(dialled).first)
-        m.run { $0.connected(crossed, now: $1) }
+        let dialled = m.bobDialsAlice()
+        let crossed = try #require(dialled)
         let admitted = m.admitsHandshake(crossed)
         #expect(admitted, "a crossed M1 on our own dial spends no stranger budget")
         let actions = m.run { $0.established(crossed, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 1_000, now: $1) }

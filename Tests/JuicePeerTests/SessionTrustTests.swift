@@ -26,8 +26,8 @@ import Testing
 
     @Test func aDialUnderWayToARemovedBuddyIsClosedAndNeverRetried() throws {
         var m = Machine()
-        let link = try #require(dials(m.setBuddies([Machine.alice()])).first)
-        m.run { $0.connected(link, now: $1) }
+        let dialled = m.bobDialsAlice()
+        let link = try #require(dialled)
         #expect(closes(m.setBuddies([]))[link] == "removed")
         m.run { $0.closed(link, graceful: false, reason: "removed", now: $1) }
         #expect(dials(m.advance(.seconds(60))).isEmpty)

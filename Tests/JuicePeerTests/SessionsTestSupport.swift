@@ -94,6 +94,13 @@ struct Machine {
         return (first, aliceDialsAgain())
     }
 
+    /// Bob with alice online in his list: his dial to her, connected and handshaking.
+    mutating func bobDialsAlice() -> BuddySessions.LinkID? {
+        guard let link = dials(setBuddies([Self.alice()])).first else { return nil }
+        run { $0.connected(link, now: $1) }
+        return link
+    }
+
     /// Bob's dial to alice (asked for in `actions`) connects and completes the handshake.
     mutating func dialCompletes(_ id: BuddySessions.LinkID, timestamp: UInt64 = 1_000) -> [SessionAction] {
         run { $0.connected(id, now: $1) }
