@@ -103,12 +103,12 @@ import Testing
     }
 
     @Test func sourcesAreAddressesAndIPv6Slash64s() throws {
-        #expect(AdmissionSource.of(try .init(ipAddress: "192.0.2.1", port: 5)) == "192.0.2.1")
-        let one = AdmissionSource.of(try .init(ipAddress: "2001:db8:1:2::1", port: 5))
+        #expect(SourceAddress.of(try .init(ipAddress: "192.0.2.1", port: 5)) == "192.0.2.1")
+        let one = SourceAddress.of(try .init(ipAddress: "2001:db8:1:2::1", port: 5))
         #expect(one == "2001:db8:1:2::/64")
-        #expect(AdmissionSource.of(try .init(ipAddress: "2001:db8:1:2:ffff::9", port: 5)) == one)
-        #expect(AdmissionSource.of(try .init(ipAddress: "2001:db8:1:3::1", port: 5)) != one)
-        #expect(AdmissionSource.of(ip: "2001:db8:1:2::77") == one, "a buddy's endpoint host is compared as its source")
-        #expect(AdmissionSource.of(ip: "::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(SourceAddress.of(try .init(ipAddress: "2001:db8:1:2:ffff::9", port: 5)) == one)
+        #expect(SourceAddress.of(try .init(ipAddress: "2001:db8:1:3::1", port: 5)) != one)
+        #expect(SourceAddress.of(ip: "2001:db8:1:2::77") == one, "a buddy's endpoint host is compared as its source")
+        #expect(SourceAddress.of(ip: "::ffff:192.0.2.1") == "192.0.2.1")
     }
 }

@@ -131,7 +131,7 @@ final class SessionDriver: Sendable {
     /// Someone connected to the listener: a handler for the handshake as the responder, or a
     /// close when the machine refuses the connection.
     func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
-        let source = AdmissionSource.of(channel.remoteAddress)
+        let source = SourceAddress.of(channel.remoteAddress)
         guard let identity else { return channel.close() } // not online yet
         let accepted = handle { sessions -> ((BuddySessions.LinkID, PeerPresence)?, [SessionAction]) in
             guard let (id, room) = sessions.accept(from: source, now: .now) else { return (nil, []) }

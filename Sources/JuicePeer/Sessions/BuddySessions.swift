@@ -155,7 +155,7 @@ public struct BuddySessions: Sendable {
         trust = nextTrust
         trustedKeys = [:]
         for buddy in next.values where !distrusts(buddy.username) { trustedKeys[buddy.publicKey] = buddy.username }
-        buddyHosts = Set(next.values.compactMap { $0.endpoint.map { AdmissionSource.of(ip: $0.host) } })
+        buddyHosts = Set(next.values.compactMap { $0.endpoint.map { SourceAddress.of(ip: $0.host) } })
         let engaged = Set(active.keys).union(retries.keys).union(departing.keys).union(links.values.compactMap(\.candidate))
         for name in engaged.sorted() where next[name] == nil || distrusts(name) {
             actions += endSession(with: name, reason: next[name] == nil ? "removed" : "key no longer trusted", now: now)

@@ -4,11 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// The source a handshake budget is kept for: the peer's IPv4 address, or the /64 prefix of its
-/// IPv6 address (one host usually holds a whole /64, so it must not get a budget per address).
-enum AdmissionSource {
+/// Where traffic comes from, as budgets and throttles count it: an IPv4 address, or the /64
+/// prefix of an IPv6 address (one subscriber's usual allocation, so hopping addresses inside it
+/// gains nothing). IPv4-mapped IPv6 addresses count as their IPv4 address.
+public enum SourceAddress {
     /// The source of an IP address in text form; anything that is not an IP address is its own source.
-    static func of(ip: String) -> String {
+    public static func of(ip: String) -> String {
         var v6 = in6_addr()
         guard ip.contains(":"), inet_pton(AF_INET6, ip, &v6) == 1 else { return ip }
         let bytes = withUnsafeBytes(of: v6) { Array($0) }
