@@ -97,6 +97,7 @@ enum LoginBench {
                 ":uid", "decode(md5(random()::text) || md5(random()::text), 'hex')", "3600", ":peer",
                 "'127.0.0.1:4000'", "true", "false", "'online'", "''",
                 "('user' || :uid)", "'127.0.0.1'", "false", "false", // a known address with no failures, as in steady state
+                "NULL", // no rendezvous stream
             ])
     }
 

@@ -6,9 +6,13 @@ extension Components.Schemas.LoginResponse {
     /// The reply as JSON, written directly. It is the document the generated `Codable` gives (a
     /// test parses both and compares them) at a small part of the cost: Foundation's JSONEncoder
     /// took a quarter of juiced's CPU per login in a profile (BENCHMARKS.md).
-    func jsonBytes() -> [UInt8] {
+    ///
+    /// As the first line of a rendezvous stream (`stream` set), it also has `"type":"login"`,
+    /// `keepaliveSeconds` and `resumeSeconds` (docs/reachability.md 2.2).
+    func jsonBytes(stream: RendezvousSettings? = nil) -> [UInt8] {
         var json = JSONWriter(capacity: 400 + 300 * buddies.count)
         json.beginObject()
+        if stream != nil { json.field("type"); json.string("login") }
         json.field("username"); json.string(username)
         json.field("token"); json.string(token)
         json.field("lease")
@@ -39,6 +43,10 @@ extension Components.Schemas.LoginResponse {
             json.endObject()
         }
         json.endArray()
+        if let stream {
+            json.field("keepaliveSeconds"); json.integer(Int(stream.keepaliveInterval.seconds.rounded(.up)))
+            json.field("resumeSeconds"); json.integer(Int(stream.resumeGrace.seconds.rounded(.up)))
+        }
         json.endObject()
         return json.bytes
     }
@@ -48,5 +56,10 @@ extension JSONWriter {
     /// Bytes as a base64 string, as `Base64EncodedData` encodes them.
     mutating func base64(_ value: Base64EncodedData) {
         string(Data(value.data).base64EncodedString())
+    }
+
+    /// Bytes as a standard base64 string.
+    mutating func base64(bytes: [UInt8]) {
+        string(Data(bytes).base64EncodedString())
     }
 }

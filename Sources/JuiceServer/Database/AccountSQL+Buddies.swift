@@ -3,7 +3,7 @@ import Postgres
 /// Buddy relations and the buddy entries the login and the buddy list return.
 extension AccountSQL {
     /// The columns of a buddy entry as seen by account $1; presence only for accepted buddies
-    /// whose lease is valid.
+    /// whose presence is live (a valid lease, or a stream on a live instance).
     static let buddySelect = """
         SELECT a.username,
                CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
@@ -18,7 +18,7 @@ extension AccountSQL {
         FROM buddies b
         JOIN accounts a ON a.id = CASE WHEN b.requester_id = $1 THEN b.addressee_id ELSE b.requester_id END
         JOIN presence_state p ON p.account_id = a.id
-        CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND p.lease_expires_at > now() AS visible) v
+        CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS visible) v
         WHERE (b.requester_id = $1 OR b.addressee_id = $1)
         """
 

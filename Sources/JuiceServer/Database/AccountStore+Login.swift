@@ -6,13 +6,15 @@ import Sodium
 /// What a login starts once its credentials check out.
 enum LoginSession: Sendable {
     /// Presence published and the online session replaced.
-    case online(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int)
+    /// `streamInstance` is this instance's ID when the reply is a rendezvous stream.
+    case online(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int, streamInstance: Int64?)
     /// A short-lived token for account commands; presence untouched.
     case command(seconds: Int)
 }
 
 /// A successful login: the user's sealed identity, the lease and the buddy list.
 struct StartedSession: Sendable {
+    let accountID: Int64
     let identity: SealedIdentity
     let lease: PresenceLease
     let buddies: [BuddyEntry]
@@ -20,29 +22,32 @@ struct StartedSession: Sendable {
 
 extension AccountStore {
     /// A whole login on one pooled connection, so one thread hop: the check of the auth key
-    /// (``checkingPassword(_:username:source:authKey:throttle:success:)``), then the session.
+    /// (``checkingPassword(_:username:source:authKey:throttle:success:)``), then the session,
+    /// then (once that committed) the announcement of an online one to its buddies' streams.
     func login(
         username: Username, source: ClientSource, authKey: SecretBytes, settings: AccountSettings, tokenHash: [UInt8], session: LoginSession
     ) async throws -> StartedSession {
         try await pool.withConnection { db in
-            try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
+            let started = try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
                 let (lease, buddies) = switch session {
-                case let .online(endpoint, capabilities, status, statusText, leaseSeconds):
+                case let .online(endpoint, capabilities, status, statusText, leaseSeconds, streamInstance):
                     try Self.goOnline(db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint,
-                                      capabilities: capabilities, status: status, statusText: statusText, outcome: outcome)
+                                      capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance, outcome: outcome)
                 case let .command(seconds):
                     try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
                                                  maxSessions: settings.maxCommandSessions, outcome: outcome)
                 }
-                return StartedSession(identity: account.identity, lease: lease, buddies: buddies)
+                return StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies)
             }
+            if case .online = session { try Self.announce(db, [started.accountID]) }
+            return started
         }
     }
 
     /// Replaces the online session, publishes presence and reads the buddy list, in one statement.
     private static func goOnline(
         _ db: PostgresConnection, accountID: Int64, tokenHash: [UInt8], leaseSeconds: Int,
-        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, outcome: CheckOutcome
+        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, streamInstance: Int64?, outcome: CheckOutcome
     ) throws -> (PresenceLease, [BuddyEntry]) {
         var attempt = 0
         while true {
@@ -52,7 +57,7 @@ extension AccountStore {
                 let rows = try db.execute(AccountSQL.goOnline, [
                     accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
                     capabilities.camera, capabilities.mic, status.rawValue, statusText,
-                    outcome.username.value, outcome.source.description, outcome.clearFailures, outcome.rememberSource,
+                    outcome.username.value, outcome.source.description, outcome.clearFailures, outcome.rememberSource, streamInstance,
                 ]).rows
                 guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
                 let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try date(first, "lease_expires_at"))

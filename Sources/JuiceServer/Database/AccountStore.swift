@@ -50,10 +50,12 @@ struct AccountStore: Sendable {
         }
     }
 
-    /// True when a live session was revoked.
+    /// True when a live session was revoked. An online one's going offline is announced.
     func logout(tokenHash: [UInt8]) async throws -> Bool {
         try await pool.withConnection { db in
-            try db.execute(AccountSQL.logout, [tokenHash]).first?.decode("sessions", as: Int.self) == 1
+            let row = try db.execute(AccountSQL.logout, [tokenHash]).first
+            if let account = try row?.decode("account_id", as: Int64?.self) { try Self.announce(db, [account]) }
+            return try row?.decode("sessions", as: Int.self) == 1
         }
     }
 
@@ -104,11 +106,12 @@ struct AccountStore: Sendable {
         }
     }
 
-    /// Writes 0 for expired leases; returns how many.
+    /// Writes 0 for lapsed presence (and announces it) and deletes dead rows; returns how many.
     func reap() async throws -> (leases: Int, sessions: Int) {
         try await pool.withConnection { db in
+            let leases = try Self.expirePresence(db)
             let row = try db.execute(AccountSQL.reap).first
-            return (try row?.decode("leases") ?? 0, try row?.decode("sessions") ?? 0)
+            return (leases, try row?.decode("sessions") ?? 0)
         }
     }
 

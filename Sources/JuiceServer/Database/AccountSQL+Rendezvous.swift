@@ -1,0 +1,40 @@
+import Postgres
+
+/// The rendezvous stream: instance heartbeats, presence announcements, dropped streams.
+extension AccountSQL {
+    /// Registers or refreshes instance $1: alive for $2 more seconds.
+    public static let heartbeat = PreparedStatement("instance_heartbeat", """
+        INSERT INTO juiced_instances (id, alive_until) VALUES ($1, now() + make_interval(secs => $2))
+        ON CONFLICT (id) DO UPDATE SET alive_until = EXCLUDED.alive_until
+        """)
+
+    /// Writes 0 for every presence that is no longer live (lease lapsed and no stream on a live
+    /// instance); returns their accounts, to be announced once this has committed.
+    public static let expirePresence = PreparedStatement("expire_presence", """
+        UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, stream_instance = NULL, since = now()
+        WHERE peer_id <> 0 AND NOT presence_live(lease_expires_at, stream_instance)
+        RETURNING account_id
+        """)
+
+    /// Notifies the instances holding streams of the subjects' accepted buddies
+    /// (`presence_announce`). $1 subject accounts, as an array literal `{1,2}`.
+    public static let announce = PreparedStatement("presence_announce", """
+        SELECT presence_announce($1::bigint[]) AS sent
+        """)
+
+    /// A stream of instance $3 closed: account $1's presence (if still peer ID $2 on that stream)
+    /// and its online session now last $4 seconds more, the resume grace.
+    public static let streamDropped = PreparedStatement("stream_dropped", """
+        WITH dropped AS (
+            UPDATE presence_state SET stream_instance = NULL, lease_expires_at = now() + make_interval(secs => $4)
+            WHERE account_id = $1 AND peer_id = $2 AND stream_instance = $3
+            RETURNING account_id, lease_expires_at
+        )
+        UPDATE sessions s SET expires_at = dropped.lease_expires_at
+        FROM dropped WHERE s.account_id = dropped.account_id AND s.online
+        RETURNING 1
+        """)
+
+    /// One buddy entry of account $1, found by the buddy's account ID $2 (no row: not a buddy).
+    public static let buddyEntryByID = PreparedStatement("buddy_entry_by_id", buddySelect + " AND a.id = $2")
+}

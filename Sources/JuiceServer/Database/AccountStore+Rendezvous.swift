@@ -1,0 +1,41 @@
+import JuiceCore
+import Postgres
+
+extension AccountStore {
+    /// Keeps instance `instanceID` alive for `seconds` more, then, if `expire`, writes 0 for
+    /// lapsed presence and announces it: one tick of ``RendezvousService``. Returns how many lapsed.
+    func heartbeat(instanceID: Int64, seconds: Double, expire: Bool) async throws -> Int {
+        try await pool.withConnection { db in
+            try db.execute(AccountSQL.heartbeat, [instanceID, seconds])
+            return expire ? try Self.expirePresence(db) : 0
+        }
+    }
+
+    /// A stream closed: its presence lasts `grace` seconds more unless it resumes.
+    func streamDropped(accountID: Int64, peerID: PeerID, instanceID: Int64, grace: Double) async throws {
+        try await pool.withConnection { db in
+            try db.execute(AccountSQL.streamDropped, [accountID, peerID.rawValue, instanceID, grace])
+        }
+    }
+
+    /// Account `accountID`'s entry for the buddy with account ID `buddyID`; nil when they are not buddies.
+    func buddy(accountID: Int64, buddyID: Int64) async throws -> BuddyEntry? {
+        try await pool.withConnection { db in
+            try db.execute(AccountSQL.buddyEntryByID, [accountID, buddyID]).first.map(Self.entry)
+        }
+    }
+
+    /// Writes 0 for lapsed presence, then (committed) announces it; returns how many lapsed.
+    static func expirePresence(_ db: PostgresConnection) throws -> Int {
+        let accounts = try db.execute(AccountSQL.expirePresence).rows.map { try $0.decode("account_id", as: Int64.self) }
+        try announce(db, accounts)
+        return accounts.count
+    }
+
+    /// Tells the instances holding the streams of these accounts' buddies to re-read them. Runs
+    /// as its own statement, after the change committed (docs/reachability.md 2.3).
+    static func announce(_ db: PostgresConnection, _ accounts: [Int64]) throws {
+        guard !accounts.isEmpty else { return }
+        try db.execute(AccountSQL.announce, ["{" + accounts.map(String.init).joined(separator: ",") + "}"])
+    }
+}

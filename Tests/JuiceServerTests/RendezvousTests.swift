@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import JuiceServer
+import JuiceTestSupport
+import Logging
+import Postgres
+import Testing
+
+/// The rendezvous stream (docs/reachability.md 2): introductions and departures pushed down the
+/// login reply, across instances through LISTEN/NOTIFY, a lease kept by the open stream, and a
+/// dropped stream read as offline after the resume grace.
+@Suite struct RendezvousTests {
+    @Test func aStreamGetsABuddysIntroductionAndDepartureAndNothingOfAStranger() async throws {
+        try await withService { api, _, _ in
+            let alice = TestUser("alice"), bob = TestUser("bob"), carol = TestUser("carol")
+            for user in [alice, bob, carol] { try await api.register(user) }
+            try await api.makeBuddies(alice, bob)
+            let carolCommand = try await api.token(carol, online: false)
+            #expect(try await api.request(.put, "/v1/buddies/bob", token: carolCommand).status == .ok) // asked, never accepted
+
+            let (stream, login) = try await RendezvousClient.login(bob, on: api)
+            #expect(stream.head?.lowercased().contains("content-type: application/jsonl") == true)
+            #expect(login["token"] is String)
+            #expect(((login["lease"] as? [String: Any])?["peerId"] as? Int64 ?? 0) > 0)
+            #expect(buddy("alice", in: login["buddies"] as? [[String: Any]] ?? [])?["peerId"] as? Int == 0)
+            #expect(login["keepaliveSeconds"] as? Int == 25)
+
+            #expect(try await api.login(carol).status == .ok) // a stranger's login: no event
+            let started = ContinuousClock.now
+            let aliceLogin = try await api.login(alice, endpoint: "127.0.0.1:5001", camera: true)
+            let alicePeer = try #require((aliceLogin.json["lease"] as? [String: Any])?["peerId"] as? Int64)
+            let intro = try #require(await stream.event("introduction", "alice", within: .seconds(3)), "no introduction of alice")
+            print("introduction latency (login start to line): \(ContinuousClock.now - started)")
+            #expect(intro.line["peerId"] as? Int64 == alicePeer)
+            #expect(intro.line["publicKey"] as? String == b64(alice.publicKey))
+            #expect(intro.line["endpoint"] as? String == "127.0.0.1:5001")
+            #expect(intro.line["camera"] as? Bool == true)
+            #expect(intro.line["mic"] as? Bool == false)
+            #expect(intro.line["status"] as? String == "online")
+            // carol logged in first; her event, had there been one, would have come before alice's.
+            #expect(!stream.lines.contains { $0["username"] as? String == "carol" }, "a non-buddy's login reached the stream")
+
+            let aliceToken = try #require(aliceLogin.json["token"] as? String)
+            #expect(try await api.request(.delete, "/v1/sessions/current", token: aliceToken).status == .noContent)
+            let departure = try #require(await stream.event("departure", "alice", within: .seconds(3)), "no departure of alice")
+            #expect(departure.line["peerId"] as? Int64 == alicePeer)
+            #expect(stream.lines.filter { $0["type"] as? String == "introduction" }.count == 1)
+            await stream.close()
+        }
+    }
+
+    @Test func aStreamOnOneInstanceHearsOfALoginOnAnother() async throws {
+        try await withTwoInstances { a, b, _ in
+            let (alice, bob) = try await a.registerBuddies("alice", "bob")
+            let (stream, _) = try await RendezvousClient.login(bob, on: a)
+
+            let started = ContinuousClock.now
+            let aliceLogin = try await b.login(alice)
+            let alicePeer = (aliceLogin.json["lease"] as? [String: Any])?["peerId"] as? Int64
+            let intro = try #require(await stream.event("introduction", "alice", within: .seconds(3)), "no introduction across instances")
+            print("introduction latency across instances: \(ContinuousClock.now - started)")
+            #expect(intro.line["peerId"] as? Int64 == alicePeer)
+            await stream.close()
+        }
+    }
+
+    @Test func aDroppedStreamReadsOfflineAfterTheGraceAndItsBuddiesHearIt() async throws {
+        try await withService { api, db, _ in
+            let (alice, bob) = try await api.registerBuddies("alice", "bob")
+            let (aliceStream, _) = try await RendezvousClient.login(alice, on: api)
+            let (bobStream, _) = try await RendezvousClient.login(bob, on: api)
+            #expect(await aliceStream.event("introduction", "bob", within: .seconds(3)) != nil)
+
+            await bobStream.close() // as bob's kernel does when bob is killed
+            let closed = ContinuousClock.now
+            func bobOnline() throws -> Bool { try db.sql("SELECT online FROM presence WHERE username = 'bob'").first?.decode("online", as: Bool.self) == true }
+            try await Task.sleep(for: .seconds(1))
+            #expect(try bobOnline(), "bob went offline before the resume grace")
+            var offlineAfter: Duration?
+            while ContinuousClock.now - closed < .seconds(10) {
+                if try !bobOnline() { offlineAfter = ContinuousClock.now - closed; break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let offline = try #require(offlineAfter, "psql still shows bob online 10 s after his stream closed")
+            print("psql shows bob offline \(offline) after his stream closed")
+            #expect(offline >= .seconds(4) && offline <= .seconds(7), "offline after \(offline); grace 5 s, tick 1 s")
+            let departure = try #require(await aliceStream.event("departure", "bob", within: .seconds(3)), "alice never heard bob leave")
+            print("alice's departure line for bob \(ContinuousClock.now - closed) after the close")
+            #expect(ContinuousClock.now - closed <= .seconds(8))
+            _ = departure
+            await aliceStream.close()
+        }
+    }
+
+    @Test func anOpenStreamKeepsItsPresenceWithoutRenewalsAndGetsKeepalives() async throws {
+        try await withService({ $0.accounts.leaseSeconds = 2; $0.rendezvous.keepaliveInterval = .seconds(1) }) { api, db, _ in
+            let alice = TestUser("alice"), bob = TestUser("bob"), carol = TestUser("carol")
+            for user in [alice, bob, carol] { try await api.register(user) }
+            try await api.makeBuddies(alice, bob)
+            let (stream, login) = try await RendezvousClient.login(bob, on: api)
+            let bobPeer = (login["lease"] as? [String: Any])?["peerId"] as? Int64
+            let bobToken = try #require(login["token"] as? String)
+            _ = try await api.token(carol) // the control: a 2 s lease with no stream and no renewal
+
+            try await Task.sleep(for: .seconds(5))
+            let row = try #require(try db.sql("SELECT online, peer_id FROM presence WHERE username = 'bob'").first)
+            #expect(try row.decode("online", as: Bool.self), "a streamed presence lapsed with its lease")
+            #expect(try row.decode("peer_id", as: Int64.self) == bobPeer)
+            #expect(try db.sql("SELECT online FROM presence WHERE username = 'carol'").first?.decode("online", as: Bool.self) == false)
+            let seen = buddy("bob", in: try await api.buddies(try await api.token(alice, online: false)))
+            #expect(seen?["peerId"] as? Int64 == bobPeer)
+            #expect(stream.lines.filter { $0["type"] as? String == "keepalive" }.count >= 3)
+            #expect(try await api.request(.get, "/v1/buddies", token: bobToken).status == .ok, "the streamed session's token lapsed")
+            await stream.close()
+        }
+    }
+
+    @Test func jsonLoginsGetTheSingleReplyAndAStreamNeedsAnOnlineLogin() async throws {
+        try await withService { api, _, _ in
+            let alice = TestUser("alice")
+            try await api.register(alice)
+            for accept in ["application/json", "application/json, application/jsonl", "*/*"] {
+                let reply = try await api.login(alice, headers: [.accept: accept])
+                #expect(reply.status == .ok)
+                #expect(reply.headers[.contentType]?.hasPrefix("application/json") == true && reply.headers[.contentType]?.contains("jsonl") == false)
+                #expect(reply.json["type"] == nil && reply.json["token"] is String)
+            }
+            let command = try await api.login(alice, online: false, headers: [.accept: "application/jsonl"])
+            #expect(command.status == .badRequest)
+            #expect(try await api.login(alice, headers: [.accept: "text/plain"]).status == .notAcceptable)
+        }
+    }
+}
+
+/// Runs `test` against two applications (two instances) on one fresh database.
+func withTwoInstances(_ test: @escaping @Sendable (APIClient, APIClient, TestDatabase) async throws -> Void) async throws {
+    let logger = Logger(label: "juiced-test")
+    let db = try await TestDatabase.create("two")
+    let pools = [PostgresPool(configuration: db.configuration, logger: logger), PostgresPool(configuration: db.configuration, logger: logger)]
+    do {
+        try await Migrator(pool: pools[0], logger: logger).migrate()
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.reaperInterval = .seconds(3600)
+        let a = try buildApplication(configuration: configuration, pool: pools[0], logger: logger)
+        let b = try buildApplication(configuration: configuration, pool: pools[1], logger: logger)
+        try await a.test(.live) { clientA in
+            try await b.test(.live) { clientB in try await test(APIClient(client: clientA), APIClient(client: clientB), db) }
+        }
+    } catch {
+        for pool in pools { await pool.shutdown() }
+        db.drop()
+        throw error
+    }
+    for pool in pools { await pool.shutdown() }
+    db.drop()
+}
