@@ -19,7 +19,7 @@ struct RendezvousService: Service {
     let logger: Logger
 
     func run() async throws {
-        let listener = PostgresListener(configuration: database, channel: RendezvousStreams.channel(of: streams.instanceID), logger: logger)
+        let listener = PostgresListener(configuration: database.applicationName("juiced-listen"), channel: RendezvousStreams.channel(of: streams.instanceID), logger: logger)
         let pool = PostgresPool(configuration: database, size: 1, logger: logger)
         let store = AccountStore(pool: pool)
         await cancelWhenGracefulShutdown {
