@@ -21,7 +21,7 @@ struct RendezvousClient: Sendable {
     /// Logs `user` in on `api`'s server with the stream and waits for its first line.
     static func login(_ user: TestUser, on api: APIClient) async throws -> (RendezvousClient, [String: Any]) {
         let stream = try await open(port: api.port, body: api.loginBody(user))
-        let first = try #require(await stream.line(within: .seconds(5)) { $0["type"] as? String == "login" }?.line, "no login line")
+        let first = try #require(await stream.line(within: .seconds(15)) { $0["type"] as? String == "login" }?.line, "no login line")
         return (stream, first)
     }
 

@@ -66,6 +66,27 @@ import Testing
         }
     }
 
+    @Test func aNewerLoginOrALogoutEndsTheStreamWithEnded() async throws {
+        try await withTwoInstances { a, b, db in
+            let alice = TestUser("alice")
+            try await a.register(alice)
+            let (first, _) = try await RendezvousClient.login(alice, on: a)
+            let (second, login) = try await RendezvousClient.login(alice, on: b) // a newer login, on the other instance
+            let replaced = try #require(await first.line(within: .seconds(3)) { $0["type"] as? String == "ended" }, "the replaced stream did not end")
+            #expect(replaced.line["reason"] as? String == "replaced")
+            #expect(await first.connection.waitForClose(within: .seconds(10)) != nil, "the replaced stream's connection stayed open")
+
+            let token = try #require(login["token"] as? String)
+            #expect(try await b.request(.delete, "/v1/sessions/current", token: token).status == .noContent)
+            let loggedOut = try #require(await second.line(within: .seconds(3)) { $0["type"] as? String == "ended" }, "a logout did not end its stream")
+            #expect(loggedOut.line["reason"] as? String == "logout")
+            #expect(await second.connection.waitForClose(within: .seconds(10)) != nil)
+            try await Task.sleep(for: .milliseconds(300)) // the closes' own work must not resurrect anything
+            let row = try #require(try db.sql("SELECT online, peer_id FROM presence WHERE username = 'alice'").first)
+            #expect(try row.decode("online", as: Bool.self) == false)
+        }
+    }
+
     @Test func aDroppedStreamReadsOfflineAfterTheGraceAndItsBuddiesHearIt() async throws {
         try await withService { api, db, _ in
             let (alice, bob) = try await api.registerBuddies("alice", "bob")

@@ -35,6 +35,18 @@ extension AccountSQL {
         RETURNING 1
         """)
 
+    /// Tells instance $2 that account $1's stream there may have ended (a logout, or a newer
+    /// login): a notification whose subject is its own recipient.
+    public static let checkStream = PreparedStatement("check_stream", """
+        SELECT pg_notify('juice_i_' || to_hex($2::bigint), json_build_object('a', $1::bigint, 'r', json_build_array($1::bigint))::text)
+        """)
+
+    /// Account $1's presence: `peer_id` (0 offline) and `stream_instance`.
+    public static let streamHolder = PreparedStatement("stream_holder", """
+        SELECT CASE WHEN presence_live(lease_expires_at, stream_instance) THEN peer_id ELSE 0 END AS peer_id, stream_instance
+        FROM presence_state WHERE account_id = $1
+        """)
+
     /// One buddy entry of account $1, found by the buddy's account ID $2 (no row: not a buddy).
     public static let buddyEntryByID = PreparedStatement("buddy_entry_by_id", buddySelect + " AND a.id = $2")
 }

@@ -29,26 +29,33 @@ extension AccountStore {
     ) async throws -> StartedSession {
         try await pool.withConnection { db in
             let started = try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
-                let (lease, buddies) = switch session {
+                switch session {
                 case let .online(endpoint, capabilities, status, statusText, leaseSeconds, streamInstance):
-                    try Self.goOnline(db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint,
-                                      capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance, outcome: outcome)
+                    let (lease, buddies, previous) = try Self.goOnline(
+                        db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint,
+                        capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance, outcome: outcome
+                    )
+                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), previous)
                 case let .command(seconds):
-                    try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
-                                                 maxSessions: settings.maxCommandSessions, outcome: outcome)
+                    let (lease, buddies) = try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
+                                                                         maxSessions: settings.maxCommandSessions, outcome: outcome)
+                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil)
                 }
-                return StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies)
             }
-            if case .online = session { try Self.announce(db, [started.accountID]) }
-            return started
+            if case let .online(_, _, _, _, _, streamInstance) = session {
+                try Self.announce(db, [started.0.accountID])
+                try Self.checkStream(db, accountID: started.0.accountID, instance: started.1, unless: streamInstance)
+            }
+            return started.0
         }
     }
 
-    /// Replaces the online session, publishes presence and reads the buddy list, in one statement.
+    /// Replaces the online session, publishes presence and reads the buddy list, in one statement;
+    /// also returns the instance that held the replaced session's stream.
     private static func goOnline(
         _ db: PostgresConnection, accountID: Int64, tokenHash: [UInt8], leaseSeconds: Int,
         endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, streamInstance: Int64?, outcome: CheckOutcome
-    ) throws -> (PresenceLease, [BuddyEntry]) {
+    ) throws -> (PresenceLease, [BuddyEntry], Int64?) {
         var attempt = 0
         while true {
             attempt += 1
@@ -61,7 +68,8 @@ extension AccountStore {
                 ]).rows
                 guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
                 let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try date(first, "lease_expires_at"))
-                return (lease, try rows.filter { try $0.text("username") != nil }.map(entry))
+                let previous = try first.decode("previous_stream_instance", as: Int64?.self)
+                return (lease, try rows.filter { try $0.text("username") != nil }.map(entry), previous)
             } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {
                 continue // a peer ID collision (about 2^-53): draw again
             }

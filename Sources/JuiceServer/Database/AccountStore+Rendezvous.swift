@@ -2,12 +2,12 @@ import JuiceCore
 import Postgres
 
 extension AccountStore {
-    /// Keeps instance `instanceID` alive for `seconds` more, then, if `expire`, writes 0 for
-    /// lapsed presence and announces it: one tick of ``RendezvousService``. Returns how many lapsed.
-    func heartbeat(instanceID: Int64, seconds: Double, expire: Bool) async throws -> Int {
+    /// Keeps instance `instanceID` alive for `seconds` more, then writes 0 for lapsed presence
+    /// and announces it: one tick of ``RendezvousService``. Returns how many lapsed.
+    func heartbeat(instanceID: Int64, seconds: Double) async throws -> Int {
         try await pool.withConnection { db in
             try db.execute(AccountSQL.heartbeat, [instanceID, seconds])
-            return expire ? try Self.expirePresence(db) : 0
+            return try Self.expirePresence(db)
         }
     }
 
@@ -16,6 +16,21 @@ extension AccountStore {
         try await pool.withConnection { db in
             try db.execute(AccountSQL.streamDropped, [accountID, peerID.rawValue, instanceID, grace])
         }
+    }
+
+    /// Account `accountID`'s live peer ID (0 when offline) and the instance holding its stream.
+    func streamHolder(accountID: Int64) async throws -> (peerID: Int64, instance: Int64?) {
+        try await pool.withConnection { db in
+            let row = try db.execute(AccountSQL.streamHolder, [accountID]).first
+            return (try row?.decode("peer_id", as: Int64.self) ?? 0, try row?.decode("stream_instance", as: Int64?.self))
+        }
+    }
+
+    /// Tells `instance` to check whether account `accountID`'s stream there still belongs to its
+    /// session, when `instance` held the stream of a session that just ended or was replaced.
+    static func checkStream(_ db: PostgresConnection, accountID: Int64, instance: Int64?, unless current: Int64? = nil) throws {
+        guard let instance, instance != current else { return }
+        try db.execute(AccountSQL.checkStream, [accountID, instance])
     }
 
     /// Account `accountID`'s entry for the buddy with account ID `buddyID`; nil when they are not buddies.

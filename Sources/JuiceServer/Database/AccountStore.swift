@@ -54,7 +54,10 @@ struct AccountStore: Sendable {
     func logout(tokenHash: [UInt8]) async throws -> Bool {
         try await pool.withConnection { db in
             let row = try db.execute(AccountSQL.logout, [tokenHash]).first
-            if let account = try row?.decode("account_id", as: Int64?.self) { try Self.announce(db, [account]) }
+            if let account = try row?.decode("account_id", as: Int64?.self) {
+                try Self.announce(db, [account])
+                try Self.checkStream(db, accountID: account, instance: try row?.decode("stream_instance", as: Int64?.self))
+            }
             return try row?.decode("sessions", as: Int.self) == 1
         }
     }

@@ -29,6 +29,16 @@ enum RendezvousLine {
         return json.bytes + [0x0A]
     }
 
+    /// The server ends the stream: `logout` or `replaced` (a newer login of the same user).
+    static func ended(reason: String) -> [UInt8] {
+        var json = JSONWriter(capacity: 50)
+        json.beginObject()
+        json.field("type"); json.string("ended")
+        json.field("reason"); json.string(reason)
+        json.endObject()
+        return json.bytes + [0x0A]
+    }
+
     /// Nothing happened for a while.
     static let keepalive = Array(#"{"type":"keepalive"}"#.utf8) + [0x0A]
 }

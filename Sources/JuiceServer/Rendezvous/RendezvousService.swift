@@ -5,9 +5,11 @@ import ServiceLifecycle
 
 /// Runs the rendezvous of one instance (docs/reachability.md 2.3–2.5): the LISTEN connection
 /// that brings presence announcements, the queue of work on the open streams, and the tick that
-/// writes the instance's heartbeat and sends keepalives. While the instance holds a stream, the
-/// tick also writes 0 for lapsed presence (the ``LeaseReaper``'s first step, every tick instead
-/// of every 15 s), so that departures reach the streams within about a tick.
+/// sends keepalives and, while the instance holds a stream, writes the instance's heartbeat and
+/// writes 0 for lapsed presence (the ``LeaseReaper``'s first step, every tick instead of every
+/// 15 s), so that departures reach the streams within about a tick. An instance with no stream
+/// writes nothing: no presence depends on its heartbeat (a new stream's login lease covers the
+/// first tick).
 ///
 /// Two connections of its own, outside the request pool: the LISTEN connection, and one for
 /// its statements, so that requests and the rendezvous never wait for each other's connections.
@@ -52,8 +54,12 @@ struct RendezvousService: Service {
             switch item {
             case let .announced(subject, recipients):
                 for recipient in recipients {
-                    guard let stream = streams.stream(of: recipient), let buddy = try await store.buddy(accountID: recipient, buddyID: subject) else { continue }
-                    stream.update(buddy)
+                    guard let stream = streams.stream(of: recipient) else { continue }
+                    if recipient == subject {
+                        try await endIfGone(stream, store)
+                    } else if let buddy = try await store.buddy(accountID: recipient, buddyID: subject) {
+                        stream.update(buddy)
+                    }
                 }
             case .resynchronise(let accountID):
                 let targets = accountID.map { streams.stream(of: $0).map { [$0] } ?? [] } ?? streams.all
@@ -66,13 +72,21 @@ struct RendezvousService: Service {
         }
     }
 
+    /// Ends `stream` with `ended` when its session is over: logged out (peer ID 0), or replaced
+    /// by a newer login (another peer ID, or its stream on another instance).
+    private func endIfGone(_ stream: RendezvousStream, _ store: AccountStore) async throws {
+        let holder = try await store.streamHolder(accountID: stream.accountID)
+        guard holder.peerID != stream.peerID.rawValue || holder.instance != streams.instanceID else { return }
+        stream.end(reason: holder.peerID == 0 ? "logout" : "replaced")
+    }
+
     private func tick(_ store: AccountStore) async {
         while !Task.isCancelled {
             do {
-                let lapsed = try await store.heartbeat(
-                    instanceID: streams.instanceID, seconds: settings.instanceTimeout.seconds, expire: !streams.isEmpty
-                )
-                if lapsed > 0 { logger.info("lapsed presence set to 0", metadata: ["count": "\(lapsed)"]) }
+                if !streams.isEmpty {
+                    let lapsed = try await store.heartbeat(instanceID: streams.instanceID, seconds: settings.instanceTimeout.seconds)
+                    if lapsed > 0 { logger.info("lapsed presence set to 0", metadata: ["count": "\(lapsed)"]) }
+                }
             } catch {
                 logger.warning("instance heartbeat failed; will retry", metadata: ["error": "\(error)"])
             }

@@ -67,6 +67,12 @@ final class RendezvousStream: Sendable {
         if due { write(RendezvousLine.keepalive) }
     }
 
+    /// Says why the server ends the stream, then ends it.
+    func end(reason: String) {
+        write(RendezvousLine.ended(reason: reason))
+        finish()
+    }
+
     /// Ends the stream (the response ends; ``init(accountID:peerID:firstLine:buddies:onClose:)``'s `onClose` runs).
     func finish() { input.finish() }
 

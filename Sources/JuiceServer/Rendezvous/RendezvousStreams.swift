@@ -39,7 +39,7 @@ final class RendezvousStreams: Sendable {
             self?.closed(accountID: accountID, peerID: peerID)
         }
         let previous = open.withLock { $0.updateValue(stream, forKey: accountID) }
-        previous?.finish()
+        previous?.end(reason: "replaced")
         workInput.yield(.resynchronise(accountID: accountID))
         return stream
     }
