@@ -66,6 +66,26 @@ import Testing
         }
     }
 
+    @Test func acceptingABuddyIntroducesAndRemovingOneDeparts() async throws {
+        try await withService { api, _, _ in
+            let alice = TestUser("alice"), bob = TestUser("bob")
+            try await api.register(alice)
+            try await api.register(bob)
+            let (stream, login) = try await RendezvousClient.login(bob, on: api)
+            let bobToken = try #require(login["token"] as? String)
+            let aliceToken = try await api.token(alice) // online, not yet a buddy
+            #expect(try await api.request(.put, "/v1/buddies/bob", token: aliceToken).status == .ok)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!stream.lines.contains { $0["username"] as? String == "alice" }, "a pending request introduced alice")
+
+            #expect(try await api.request(.post, "/v1/buddies/alice/accept", token: bobToken).status == .ok)
+            #expect(await stream.event("introduction", "alice", within: .seconds(3)) != nil, "accepting alice did not introduce her")
+            #expect(try await api.request(.delete, "/v1/buddies/alice", token: bobToken).status == .noContent)
+            #expect(await stream.event("departure", "alice", within: .seconds(3)) != nil, "removing alice did not depart her")
+            await stream.close()
+        }
+    }
+
     @Test func aNewerLoginOrALogoutEndsTheStreamWithEnded() async throws {
         try await withTwoInstances { a, b, db in
             let alice = TestUser("alice")

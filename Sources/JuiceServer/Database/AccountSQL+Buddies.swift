@@ -54,18 +54,18 @@ extension AccountSQL {
                     WHEN (SELECT inserted FROM upserted) THEN 'requested' ELSE 'accepted' END AS outcome
         """)
 
-    /// Accepts $2's (username) pending request to $1.
+    /// Accepts $2's (username) pending request to $1; returns `buddy_id`.
     public static let acceptBuddy = PreparedStatement("accept_buddy", """
         UPDATE buddies SET accepted_at = coalesce(accepted_at, now())
         WHERE requester_id = (SELECT id FROM accounts WHERE username = $2) AND addressee_id = $1
-        RETURNING 1
+        RETURNING requester_id AS buddy_id
         """)
 
-    /// Removes the relation between $1 and $2 (username), whichever side asked.
+    /// Removes the relation between $1 and $2 (username), whichever side asked; returns `buddy_id`.
     public static let removeBuddy = PreparedStatement("remove_buddy", """
         DELETE FROM buddies b USING accounts t
         WHERE t.username = $2
           AND ((b.requester_id = $1 AND b.addressee_id = t.id) OR (b.requester_id = t.id AND b.addressee_id = $1))
-        RETURNING 1
+        RETURNING t.id AS buddy_id
         """)
 }

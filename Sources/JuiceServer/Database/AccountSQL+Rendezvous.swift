@@ -41,6 +41,17 @@ extension AccountSQL {
         SELECT pg_notify('juice_i_' || to_hex($2::bigint), json_build_object('a', $1::bigint, 'r', json_build_array($1::bigint))::text)
         """)
 
+    /// Accounts $1 and $2 became or stopped being buddies: each one's stream, if open, re-reads
+    /// the other (a notification with the other as subject and itself as the recipient).
+    public static let announcePair = PreparedStatement("announce_pair", """
+        SELECT count(pg_notify('juice_i_' || to_hex(stream_instance),
+                               json_build_object('a', CASE WHEN account_id = $1 THEN $2 ELSE $1 END, 'r', json_build_array(account_id))::text)) AS sent
+        FROM presence_state WHERE account_id IN ($1::bigint, $2::bigint) AND stream_instance IS NOT NULL
+        """)
+
+    /// The username of account $1.
+    public static let username = PreparedStatement("account_username", "SELECT username FROM accounts WHERE id = $1")
+
     /// Account $1's presence: `peer_id` (0 offline) and `stream_instance`.
     public static let streamHolder = PreparedStatement("stream_holder", """
         SELECT CASE WHEN presence_live(lease_expires_at, stream_instance) THEN peer_id ELSE 0 END AS peer_id, stream_instance

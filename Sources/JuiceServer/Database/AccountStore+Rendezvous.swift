@@ -33,6 +33,11 @@ extension AccountStore {
         try db.execute(AccountSQL.checkStream, [accountID, instance])
     }
 
+    /// The username of account `accountID`, if it exists.
+    func username(accountID: Int64) async throws -> String? {
+        try await pool.withConnection { db in try db.execute(AccountSQL.username, [accountID]).first?.decode("username", as: String.self) }
+    }
+
     /// Account `accountID`'s entry for the buddy with account ID `buddyID`; nil when they are not buddies.
     func buddy(accountID: Int64, buddyID: Int64) async throws -> BuddyEntry? {
         try await pool.withConnection { db in

@@ -69,9 +69,11 @@ struct AccountStore: Sendable {
     func requestBuddy(accountID: Int64, buddy: Username, maxPending: Int) async throws -> BuddyEntry {
         try await pool.withConnection { db in
             let row = try db.execute(AccountSQL.requestBuddy, [accountID, buddy.value, maxPending]).first
-            guard try row?.decode("target_id", as: Int64?.self) != nil else { throw AccountError.notFound("no user named \(buddy)") }
-            if try row?.decode("outcome", as: String.self) == "full" {
-                throw AccountError.limitReached("\(buddy) has too many buddy requests waiting; try again later", retryAfterSeconds: 3600)
+            guard let target = try row?.decode("target_id", as: Int64?.self) else { throw AccountError.notFound("no user named \(buddy)") }
+            switch try row?.decode("outcome", as: String.self) {
+            case "full": throw AccountError.limitReached("\(buddy) has too many buddy requests waiting; try again later", retryAfterSeconds: 3600)
+            case "accepted": try db.execute(AccountSQL.announcePair, [accountID, target])
+            default: break
             }
             return try Self.buddy(db, accountID: accountID, username: buddy)
         }
@@ -79,18 +81,20 @@ struct AccountStore: Sendable {
 
     func acceptBuddy(accountID: Int64, buddy: Username) async throws -> BuddyEntry {
         try await pool.withConnection { db in
-            guard try db.execute(AccountSQL.acceptBuddy, [accountID, buddy.value]).affectedRows == 1 else {
+            guard let buddyID = try db.execute(AccountSQL.acceptBuddy, [accountID, buddy.value]).first?.decode("buddy_id", as: Int64.self) else {
                 throw AccountError.notFound("no buddy request from \(buddy)")
             }
+            try db.execute(AccountSQL.announcePair, [accountID, buddyID])
             return try Self.buddy(db, accountID: accountID, username: buddy)
         }
     }
 
     func removeBuddy(accountID: Int64, buddy: Username) async throws {
         try await pool.withConnection { db in
-            guard try db.execute(AccountSQL.removeBuddy, [accountID, buddy.value]).affectedRows > 0 else {
+            guard let buddyID = try db.execute(AccountSQL.removeBuddy, [accountID, buddy.value]).first?.decode("buddy_id", as: Int64.self) else {
                 throw AccountError.notFound("\(buddy) is not on your buddy list")
             }
+            try db.execute(AccountSQL.announcePair, [accountID, buddyID])
         }
     }
 

@@ -59,6 +59,8 @@ struct RendezvousService: Service {
                         try await endIfGone(stream, store)
                     } else if let buddy = try await store.buddy(accountID: recipient, buddyID: subject) {
                         stream.update(buddy)
+                    } else if let name = try await store.username(accountID: subject) {
+                        stream.forget(name) // no longer buddies
                     }
                 }
             case .resynchronise(let accountID):

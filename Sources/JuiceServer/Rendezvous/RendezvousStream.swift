@@ -49,6 +49,12 @@ final class RendezvousStream: Sendable {
         if let line { write(line) }
     }
 
+    /// `username` is no longer a buddy: a departure if it was introduced.
+    func forget(_ username: String) {
+        let told = state.withLock { $0.told.removeValue(forKey: username) }
+        if let told { write(RendezvousLine.departure(username: username, peerID: told)) }
+    }
+
     /// Sends what changed since the client was last told, from the whole buddy list.
     func resynchronise(_ buddies: [BuddyEntry]) {
         for buddy in buddies { update(buddy) }
