@@ -158,6 +158,21 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func aServerShuttingDownEndsItsOpenStreams() async throws {
+        let held = Locked<RendezvousClient?>(nil)
+        let started = ContinuousClock.now
+        try await withService { api, _, _ in
+            let alice = TestUser("alice")
+            try await api.register(alice)
+            held.withLock { $0 = nil }
+            let (stream, _) = try await RendezvousClient.login(alice, on: api)
+            held.withLock { $0 = stream }
+        } // the service shuts down with the stream open
+        let stream = try #require(held.withLock { $0 })
+        #expect(await stream.connection.waitForClose(within: .seconds(5)) != nil, "a stream outlived its server")
+        #expect(ContinuousClock.now - started < .seconds(20), "the shutdown waited for the open stream")
+    }
+
     @Test func jsonLoginsGetTheSingleReplyAndAStreamNeedsAnOnlineLogin() async throws {
         try await withService { api, _, _ in
             let alice = TestUser("alice")
