@@ -18,6 +18,15 @@ struct RendezvousClient: Sendable {
         return RendezvousClient(connection: connection)
     }
 
+    /// Resumes a stream with the session's `token` on `127.0.0.1:<port>`.
+    static func resume(port: Int, token: String) async throws -> RendezvousClient {
+        let connection = try await RawConnection(port: port)
+        try await connection.send(
+            "GET /v1/sessions/current/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: application/jsonl\r\n\r\n"
+        )
+        return RendezvousClient(connection: connection)
+    }
+
     /// Logs `user` in on `api`'s server with the stream and waits for its first line.
     static func login(_ user: TestUser, on api: APIClient) async throws -> (RendezvousClient, [String: Any]) {
         let stream = try await open(port: api.port, body: api.loginBody(user))

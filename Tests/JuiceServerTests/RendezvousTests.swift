@@ -86,6 +86,39 @@ import Testing
         }
     }
 
+    @Test func aBrokenStreamResumesOnAnotherInstanceWithItsTokenAndPeerIDWithinTheGrace() async throws {
+        try await withTwoInstances { a, b, db in
+            let (alice, bob) = try await a.registerBuddies("alice", "bob")
+            let (aliceStream, _) = try await RendezvousClient.login(alice, on: a)
+            let (bobStream, login) = try await RendezvousClient.login(bob, on: a)
+            let token = try #require(login["token"] as? String)
+            let peer = try #require((login["lease"] as? [String: Any])?["peerId"] as? Int64)
+            #expect(await aliceStream.event("introduction", "bob", within: .seconds(3)) != nil)
+
+            await bobStream.close()
+            try await Task.sleep(for: .milliseconds(500))
+            let resumed = try await RendezvousClient.resume(port: b.port, token: token)
+            let first = try #require(await resumed.line(within: .seconds(10)) { $0["type"] as? String == "resumed" }?.line, "no resumed line: \(resumed.connection.text)")
+            #expect((first["lease"] as? [String: Any])?["peerId"] as? Int64 == peer)
+            #expect((buddy("alice", in: first["buddies"] as? [[String: Any]] ?? [])?["peerId"] as? Int64 ?? 0) > 0)
+
+            try await Task.sleep(for: .seconds(6)) // past the grace of the drop
+            let row = try #require(try db.sql("SELECT online, peer_id FROM presence WHERE username = 'bob'").first)
+            #expect(try row.decode("online", as: Bool.self), "a resumed stream lapsed with its grace")
+            #expect(try row.decode("peer_id", as: Int64.self) == peer)
+            #expect(!aliceStream.lines.contains { $0["type"] as? String == "departure" }, "alice heard bob leave although he resumed")
+            await aliceStream.close()
+            #expect(await resumed.event("departure", "alice", within: .seconds(10)) != nil, "the resumed stream carries no events")
+
+            await resumed.close()
+            try await Task.sleep(for: .seconds(6.5)) // past the grace of this drop
+            let late = try await RendezvousClient.resume(port: a.port, token: token)
+            #expect(await late.connection.waitForClose(within: .seconds(10)) != nil || late.head != nil)
+            #expect(late.head?.hasPrefix("HTTP/1.1 401") == true, "a resume after the grace: \(late.head ?? "no answer")")
+            await late.close()
+        }
+    }
+
     @Test func aNewerLoginOrALogoutEndsTheStreamWithEnded() async throws {
         try await withTwoInstances { a, b, db in
             let alice = TestUser("alice")
@@ -126,10 +159,12 @@ import Testing
             }
             let offline = try #require(offlineAfter, "psql still shows bob online 10 s after his stream closed")
             print("psql shows bob offline \(offline) after his stream closed")
-            #expect(offline >= .seconds(4) && offline <= .seconds(7), "offline after \(offline); grace 5 s, tick 1 s")
+            // The grace is 5 s; noticing the close and recording it take milliseconds on an idle
+            // machine (5.0 s measured) and a few seconds on a loaded one: far from a lease (3600 s).
+            #expect(offline >= .seconds(4) && offline <= .seconds(10), "offline after \(offline); grace 5 s")
             let departure = try #require(await aliceStream.event("departure", "bob", within: .seconds(3)), "alice never heard bob leave")
             print("alice's departure line for bob \(ContinuousClock.now - closed) after the close")
-            #expect(ContinuousClock.now - closed <= .seconds(8))
+            #expect(ContinuousClock.now - closed <= .seconds(11), "the departure comes about a tick (1 s) after the presence lapsed")
             _ = departure
             await aliceStream.close()
         }
@@ -169,8 +204,10 @@ import Testing
             held.withLock { $0 = stream }
         } // the service shuts down with the stream open
         let stream = try #require(held.withLock { $0 })
-        #expect(await stream.connection.waitForClose(within: .seconds(5)) != nil, "a stream outlived its server")
-        #expect(ContinuousClock.now - started < .seconds(20), "the shutdown waited for the open stream")
+        // Under 1 s alone; the bounds leave room for a loaded parallel run. Without the ending,
+        // the shutdown would wait for the client, for ever.
+        #expect(await stream.connection.waitForClose(within: .seconds(15)) != nil, "a stream outlived its server")
+        #expect(ContinuousClock.now - started < .seconds(40), "the shutdown waited for the open stream")
     }
 
     @Test func jsonLoginsGetTheSingleReplyAndAStreamNeedsAnOnlineLogin() async throws {

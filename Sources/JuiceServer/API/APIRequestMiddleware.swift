@@ -29,7 +29,8 @@ struct APIRequestMiddleware: ServerMiddleware {
         let start = ContinuousClock.now
         let result: (HTTPResponse, HTTPBody?)
         let streamed = operationID == Operations.Login.id && MediaType.wantsJSONLines(request.headerFields)
-        if Self.jsonReplies.contains(operationID), !MediaType.acceptsJSON(request.headerFields), !streamed {
+        let refusesStream = operationID == Operations.ResumeStream.id && !MediaType.acceptsJSONLines(request.headerFields)
+        if refusesStream || (Self.jsonReplies.contains(operationID) && !MediaType.acceptsJSON(request.headerFields) && !streamed) {
             result = APIErrorMapping.notAcceptable.response
         } else {
             do {

@@ -13,7 +13,24 @@ extension AccountAPI {
             accountID: started.accountID, peerID: started.lease.peerID,
             firstLine: reply.jsonBytes(stream: rendezvous) + [0x0A], buddies: started.buddies
         )
-        return HTTPBody(stream.lines, length: .unknown, iterationBehavior: .single)
+        return stream.responseBody()
+    }
+}
+
+extension AccountAPI {
+    /// A broken stream, resumed with the session's token: the same peer ID, a `resumed` first
+    /// line with a fresh snapshot, and no event to the buddies (docs/reachability.md 2.5).
+    func resumeStream(_ input: Operations.ResumeStream.Input) async throws -> Operations.ResumeStream.Output {
+        let tokenHash = try presentedTokenHash()
+        guard let resumed = try await store.resumeStream(tokenHash: tokenHash, instanceID: streams.instanceID, leaseSeconds: settings.leaseSeconds) else {
+            throw AccountError.unauthenticated
+        }
+        let stream = streams.open(
+            accountID: resumed.accountID, peerID: resumed.lease.peerID,
+            firstLine: RendezvousLine.resumed(lease: .init(resumed.lease), buddies: resumed.buddies.map(Components.Schemas.Buddy.init)),
+            buddies: resumed.buddies
+        )
+        return .ok(.init(body: .applicationJsonl(stream.responseBody())))
     }
 }
 

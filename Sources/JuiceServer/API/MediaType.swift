@@ -14,6 +14,12 @@ enum MediaType {
         wantsJSONLines(headers[values: .accept])
     }
 
+    /// No Accept header, or one that takes JSON Lines (the resumed stream has no other form).
+    static func acceptsJSONLines(_ headers: HTTPFields) -> Bool {
+        let accepted = list(headers[.accept] ?? "")
+        return accepted.isEmpty || accepted.contains { ["application/jsonl", "application/*", "*/*"].contains($0) }
+    }
+
     /// ``wantsJSONLines(_:)-swift.method`` over Accept header values.
     static func wantsJSONLines(_ values: [String]) -> Bool {
         let accepted = values.flatMap { list($0) }

@@ -35,6 +35,23 @@ extension AccountSQL {
         RETURNING 1
         """)
 
+    /// Resumes the stream of the online session with token hash $1 on instance $2, if its
+    /// presence is still live (within the resume grace, or its old instance not yet timed out).
+    /// Returns `account_id`, `peer_id`, `lease_expires_at` and `previous_stream_instance`.
+    public static let resumeStream = PreparedStatement("resume_stream", """
+        WITH session AS (
+            SELECT account_id FROM sessions
+            WHERE token_hash = $1 AND online AND (expires_at > now() OR stream_live(account_id))
+        ), before AS (
+            SELECT p.stream_instance FROM presence_state p JOIN session ON session.account_id = p.account_id
+        )
+        UPDATE presence_state p SET stream_instance = $2
+        FROM session
+        WHERE p.account_id = session.account_id AND p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance)
+        RETURNING p.account_id, p.peer_id, extract(epoch FROM p.lease_expires_at)::float8 AS lease_expires_at,
+                  (SELECT stream_instance FROM before) AS previous_stream_instance
+        """)
+
     /// Tells instance $2 that account $1's stream there may have ended (a logout, or a newer
     /// login): a notification whose subject is its own recipient.
     public static let checkStream = PreparedStatement("check_stream", """

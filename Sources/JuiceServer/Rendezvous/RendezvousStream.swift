@@ -10,8 +10,7 @@ final class RendezvousStream: Sendable {
     let accountID: Int64
     /// The presence (peer ID) the stream belongs to.
     let peerID: PeerID
-    /// The lines, for the response body.
-    let lines: AsyncStream<HTTPBody.ByteChunk>
+    private let lines: AsyncStream<HTTPBody.ByteChunk>
     private let input: AsyncStream<HTTPBody.ByteChunk>.Continuation
     private let state: Mutex<State>
 
@@ -73,6 +72,16 @@ final class RendezvousStream: Sendable {
         if due { write(RendezvousLine.keepalive) }
     }
 
+    /// The response body. When the server lets go of it (the response ended, failed to write, or
+    /// was never written), the stream ends too, so no stream outlives its response.
+    func responseBody() -> HTTPBody {
+        let owner = FinishOnRelease(self)
+        let lines = lines.map { chunk in
+            withExtendedLifetime(owner) { chunk }
+        }
+        return HTTPBody(lines, length: .unknown, iterationBehavior: .single)
+    }
+
     /// Says why the server ends the stream, then ends it.
     func end(reason: String) {
         write(RendezvousLine.ended(reason: reason))
@@ -93,4 +102,11 @@ final class RendezvousStream: Sendable {
 extension BuddyEntry {
     /// An accepted buddy whose presence is live: the stream introduces exactly these.
     var isOnline: Bool { relation == .accepted && peerID != .offline }
+}
+
+/// Ends a stream when the last reference to it from a response body goes.
+private final class FinishOnRelease: Sendable {
+    let stream: RendezvousStream
+    init(_ stream: RendezvousStream) { self.stream = stream }
+    deinit { stream.finish() }
 }
