@@ -19,10 +19,10 @@ struct RendezvousClient: Sendable {
     }
 
     /// Resumes a stream with the session's `token` on `127.0.0.1:<port>`.
-    static func resume(port: Int, token: String) async throws -> RendezvousClient {
+    static func resume(port: Int, token: String, accept: String = "application/jsonl") async throws -> RendezvousClient {
         let connection = try await RawConnection(port: port)
         try await connection.send(
-            "GET /v1/sessions/current/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: application/jsonl\r\n\r\n"
+            "GET /v1/sessions/current/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: \(accept)\r\n\r\n"
         )
         return RendezvousClient(connection: connection)
     }
@@ -38,6 +38,13 @@ struct RendezvousClient: Sendable {
     var head: String? {
         let text = connection.text
         return text.range(of: "\r\n\r\n").map { String(text[..<$0.lowerBound]) }
+    }
+
+    /// The response head, waiting at most `timeout` for it.
+    func head(within timeout: Duration) async -> String? {
+        let start = ContinuousClock.now
+        while head == nil, ContinuousClock.now - start < timeout { try? await Task.sleep(for: .milliseconds(10)) }
+        return head
     }
 
     /// Every complete line so far, parsed (the chunked framing decoded byte by byte).

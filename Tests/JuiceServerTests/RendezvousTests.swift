@@ -30,9 +30,10 @@ import Testing
             #expect(try await api.login(carol).status == .ok) // a stranger's login: no event
             let started = ContinuousClock.now
             let aliceLogin = try await api.login(alice, endpoint: "127.0.0.1:5001", camera: true)
+            let replied = ContinuousClock.now
             let alicePeer = try #require((aliceLogin.json["lease"] as? [String: Any])?["peerId"] as? Int64)
             let intro = try #require(await stream.event("introduction", "alice", within: .seconds(3)), "no introduction of alice")
-            print("introduction latency (login start to line): \(ContinuousClock.now - started)")
+            print("introduction latency: \(ContinuousClock.now - started) from alice's login call, \(ContinuousClock.now - replied) after its reply")
             #expect(intro.line["peerId"] as? Int64 == alicePeer)
             #expect(intro.line["publicKey"] as? String == b64(alice.publicKey))
             #expect(intro.line["endpoint"] as? String == "127.0.0.1:5001")
@@ -112,9 +113,13 @@ import Testing
 
             await resumed.close()
             try await Task.sleep(for: .seconds(6.5)) // past the grace of this drop
+            let refused = try await RendezvousClient.resume(port: a.port, token: token, accept: "application/json")
+            let refusal = await refused.head(within: .seconds(10))
+            #expect(refusal?.hasPrefix("HTTP/1.1 406") == true, "a resume that refuses JSON Lines: \(refusal ?? "no answer")")
+            await refused.close()
             let late = try await RendezvousClient.resume(port: a.port, token: token)
-            #expect(await late.connection.waitForClose(within: .seconds(10)) != nil || late.head != nil)
-            #expect(late.head?.hasPrefix("HTTP/1.1 401") == true, "a resume after the grace: \(late.head ?? "no answer")")
+            let lateHead = await late.head(within: .seconds(10))
+            #expect(lateHead?.hasPrefix("HTTP/1.1 401") == true, "a resume after the grace: \(lateHead ?? "no answer")")
             await late.close()
         }
     }
@@ -160,11 +165,12 @@ import Testing
             let offline = try #require(offlineAfter, "psql still shows bob online 10 s after his stream closed")
             print("psql shows bob offline \(offline) after his stream closed")
             // The grace is 5 s; noticing the close and recording it take milliseconds on an idle
-            // machine (5.0 s measured) and a few seconds on a loaded one: far from a lease (3600 s).
-            #expect(offline >= .seconds(4) && offline <= .seconds(10), "offline after \(offline); grace 5 s")
-            let departure = try #require(await aliceStream.event("departure", "bob", within: .seconds(3)), "alice never heard bob leave")
+            // machine (5.0 s measured) and up to 4 s in the whole suite's parallel run on 2 cores
+            // (9.0 s measured): far from a lease (3600 s).
+            #expect(offline >= .seconds(4) && offline <= .seconds(12), "offline after \(offline); grace 5 s")
+            let departure = try #require(await aliceStream.event("departure", "bob", within: .seconds(5)), "alice never heard bob leave")
             print("alice's departure line for bob \(ContinuousClock.now - closed) after the close")
-            #expect(ContinuousClock.now - closed <= .seconds(11), "the departure comes about a tick (1 s) after the presence lapsed")
+            #expect(ContinuousClock.now - closed <= .seconds(14), "the departure comes about a tick (1 s) after the presence lapsed")
             _ = departure
             await aliceStream.close()
         }
