@@ -23,6 +23,11 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible {
         ])
     }
 
+    /// Returns a copy that names itself `name` to the server (`pg_stat_activity.application_name`).
+    public func applicationName(_ name: String) -> ConnectionConfiguration {
+        ConnectionConfiguration(parameters: parameters + [("application_name", name)])
+    }
+
     /// Returns a copy that connects to `database` instead.
     public func database(_ database: String) -> ConnectionConfiguration {
         ConnectionConfiguration(parameters: parameters + [("dbname", database)])

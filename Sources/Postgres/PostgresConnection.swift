@@ -6,7 +6,8 @@ import Glibc
 /// Not thread-safe: a connection is owned by one pool thread at a time, which is why it is
 /// `@unchecked Sendable` (it is handed between pool threads, never shared).
 public final class PostgresConnection: @unchecked Sendable {
-    private let handle: OpaquePointer
+    /// The libpq connection; ``PostgresListener`` waits on its socket.
+    let handle: OpaquePointer
     private var preparedNames: Set<String> = []
 
     /// Connects with `PQconnectdbParams`.
@@ -71,6 +72,16 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs SQL that may hold several statements and no parameters (`PQexec`), such as a migration file.
     public func executeScript(_ sql: String) throws(PostgresError) {
         _ = try PostgresResult(PQexec(handle, sql), connection: handle)
+    }
+
+    /// `name` quoted as an SQL identifier by libpq (`PQescapeIdentifier`), for statements such as
+    /// LISTEN that take no parameters.
+    public func quotedIdentifier(_ name: String) throws(PostgresError) -> String {
+        guard let quoted = PQescapeIdentifier(handle, name, name.utf8.count) else {
+            throw PostgresError(.query, message: String(cString: PQerrorMessage(handle)))
+        }
+        defer { PQfreemem(quoted) }
+        return String(cString: quoted)
     }
 
     /// Runs `body` inside BEGIN/COMMIT, rolling back if it throws.

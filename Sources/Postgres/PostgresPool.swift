@@ -11,7 +11,8 @@ import Synchronization
 /// At most ``queueLimit`` requests wait for a connection; past that a request fails at once with
 /// ``PostgresError/Kind/saturated`` instead of joining an unbounded queue.
 public final class PostgresPool: Sendable {
-    private let configuration: ConnectionConfiguration
+    /// Where the pool's connections go (a ``PostgresListener`` connects there too).
+    public let configuration: ConnectionConfiguration
     private let threads: NIOThreadPool
     private let idle = Mutex<[PostgresConnection]>([])
     private let logger: Logger

@@ -58,6 +58,9 @@ public struct PrivateCluster: Sendable {
                 unix_socket_permissions = 0700
                 port = \(Self.port)
                 fsync = on
+                # As Ops/test's cluster: a test run starts dozens of services at once, each with
+                # its pool and its LISTEN connection.
+                max_connections = 300
 
                 """
             let handle = try FileHandle(forWritingTo: dataDirectory.appendingPathComponent("postgresql.conf"))

@@ -56,9 +56,10 @@ enum LoginBench {
             to a release `juiced`; each login authenticates, replaces the session, assigns a peer ID, \
             publishes presence and returns the 20 buddies. Latencies are wrk's per-run percentiles, \
             median of runs. The baseline is `pgbench -M prepared -c \(concurrency) -j 2` running the \
-            login's two statements (`AccountSQL.authCheckBegin`, which takes the username's throttle lock \
-            and reads the account, and `goOnline`, which also releases it and returns the \
-            buddy list) against the same database, runs interleaved with wrk's. Both load generators \
+            login's three statements (`AccountSQL.authCheckBegin`, which takes the username's throttle lock \
+            and reads the account; `goOnline`, which also releases it and returns the buddy list; and, \
+            once that committed, `announce`, which notifies the instances holding the rendezvous \
+            streams of the user's buddies) against the same database, runs interleaved with wrk's. Both load generators \
             are C programs on the same 2 cores as PostgreSQL (and juiced). Client-side Argon2id is \
             measured alone (median of runs).
             """
@@ -97,7 +98,9 @@ enum LoginBench {
                 ":uid", "decode(md5(random()::text) || md5(random()::text), 'hex')", "3600", ":peer",
                 "'127.0.0.1:4000'", "true", "false", "'online'", "''",
                 "('user' || :uid)", "'127.0.0.1'", "false", "false", // a known address with no failures, as in steady state
+                "NULL", // no rendezvous stream
             ])
+            + substitute(AccountSQL.announce.sql, ["('{' || :uid || '}')"])
     }
 
     /// Figure 6 (server): RSS idle, then with every user online.

@@ -28,7 +28,9 @@ struct APIRequestMiddleware: ServerMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let start = ContinuousClock.now
         let result: (HTTPResponse, HTTPBody?)
-        if Self.jsonReplies.contains(operationID), !MediaType.acceptsJSON(request.headerFields) {
+        let streamed = operationID == Operations.Login.id && MediaType.wantsJSONLines(request.headerFields)
+        let refusesStream = operationID == Operations.ResumeStream.id && !MediaType.acceptsJSONLines(request.headerFields)
+        if refusesStream || (Self.jsonReplies.contains(operationID) && !MediaType.acceptsJSON(request.headerFields) && !streamed) {
             result = APIErrorMapping.notAcceptable.response
         } else {
             do {

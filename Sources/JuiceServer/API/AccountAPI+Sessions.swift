@@ -6,11 +6,19 @@ import OpenAPIRuntime
 extension AccountAPI {
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw AccountError.invalid("expected a JSON body") }
+        if MediaType.wantsJSONLines(input.headers.accept.map(\.rawValue)) {
+            return .ok(.init(body: .applicationJsonl(try await loginStream(body))))
+        }
         return .ok(.init(body: .json(try await login(body))))
     }
 
     /// The login itself. ``LoginFastPath`` calls it directly and writes the reply by hand.
     func login(_ body: Components.Schemas.LoginRequest) async throws -> Components.Schemas.LoginResponse {
+        try await startSession(body, streamInstance: nil).reply
+    }
+
+    /// Logs in, naming `streamInstance` as the holder of the session's rendezvous stream when set.
+    func startSession(_ body: Components.Schemas.LoginRequest, streamInstance: Int64?) async throws -> (reply: Components.Schemas.LoginResponse, started: StartedSession) {
         let username = try Validate.username(body.username)
         try Validate.realm(body.realm, settings.realm)
         let authKey = try Validate.authKey(body.authKey)
@@ -24,20 +32,21 @@ extension AccountAPI {
             .online(
                 endpoint: endpoint, capabilities: Capabilities(camera: body.camera ?? false, mic: body.mic ?? false),
                 status: body.status.flatMap { PresenceStatus(rawValue: $0.rawValue) } ?? .online, statusText: statusText,
-                leaseSeconds: settings.leaseSeconds
+                leaseSeconds: settings.leaseSeconds, streamInstance: streamInstance
             )
         } else {
             .command(seconds: settings.commandSessionSeconds)
         }
         let started = try await store.login(username: username, source: ClientSource.current, authKey: authKey, settings: settings, tokenHash: token.hash, session: session)
         logger.info("login", metadata: ["user": "\(username)", "online": "\(online)", "peer": "\(started.lease.peerID)"])
-        return .init(
+        let reply = Components.Schemas.LoginResponse(
             username: username.value,
             token: token.text,
             lease: .init(started.lease),
             identity: .init(publicKey: .init(started.identity.publicKey), sealedSecret: .init(started.identity.sealedSecret)),
             buddies: started.buddies.map(Components.Schemas.Buddy.init)
         )
+        return (reply, started)
     }
 
     func renew(_ input: Operations.Renew.Input) async throws -> Operations.Renew.Output {

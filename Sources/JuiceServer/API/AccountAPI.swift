@@ -11,6 +11,9 @@ import Prometheus
 struct AccountAPI: APIProtocol {
     let store: AccountStore
     let settings: AccountSettings
+    /// The rendezvous streams this instance holds, and their timing.
+    let streams: RendezvousStreams
+    let rendezvous: RendezvousSettings
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
 

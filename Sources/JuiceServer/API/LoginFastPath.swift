@@ -26,6 +26,10 @@ struct LoginFastPath: ServerMiddleware {
         guard let login = try? JSONDecoder().decode(Components.Schemas.LoginRequest.self, from: data) else {
             return try await next(request, HTTPBody(data), metadata)
         }
+        if MediaType.wantsJSONLines(request.headerFields) {
+            let stream = try await api.loginStream(login)
+            return (HTTPResponse(status: .ok, headerFields: [.contentType: MediaType.jsonLines, .xAccelBuffering: "no"]), stream)
+        }
         let reply = try await api.login(login).jsonBytes()
         return (HTTPResponse(status: .ok, headerFields: [.contentType: MediaType.json]), HTTPBody(reply))
     }

@@ -6,47 +6,68 @@ extension Components.Schemas.LoginResponse {
     /// The reply as JSON, written directly. It is the document the generated `Codable` gives (a
     /// test parses both and compares them) at a small part of the cost: Foundation's JSONEncoder
     /// took a quarter of juiced's CPU per login in a profile (BENCHMARKS.md).
-    func jsonBytes() -> [UInt8] {
+    ///
+    /// As the first line of a rendezvous stream (`stream` set), it also has `"type":"login"`,
+    /// `keepaliveSeconds` and `resumeSeconds` (docs/reachability.md 2.2).
+    func jsonBytes(stream: RendezvousSettings? = nil) -> [UInt8] {
         var json = JSONWriter(capacity: 400 + 300 * buddies.count)
         json.beginObject()
+        if stream != nil { json.field("type"); json.string("login") }
         json.field("username"); json.string(username)
         json.field("token"); json.string(token)
-        json.field("lease")
-        json.beginObject()
-        json.field("peerId"); json.integer(lease.peerId)
-        json.field("leaseSeconds"); json.integer(lease.leaseSeconds)
-        json.field("leaseExpiresAt"); json.string(ISO8601FormatStyleTranscoder().encode(lease.leaseExpiresAt))
-        json.endObject()
+        json.field("lease"); json.lease(lease)
         json.field("identity")
         json.beginObject()
         json.field("publicKey"); json.base64(identity.publicKey)
         json.field("sealedSecret"); json.base64(identity.sealedSecret)
         json.endObject()
-        json.field("buddies")
-        json.beginArray()
-        for buddy in buddies {
-            json.element()
-            json.beginObject()
-            json.field("username"); json.string(buddy.username)
-            json.field("relation"); json.string(buddy.relation.rawValue)
-            if let publicKey = buddy.publicKey { json.field("publicKey"); json.base64(publicKey) }
-            json.field("peerId"); json.integer(buddy.peerId)
-            if let endpoint = buddy.endpoint { json.field("endpoint"); json.string(endpoint) }
-            json.field("status"); json.string(buddy.status.rawValue)
-            if let statusText = buddy.statusText { json.field("statusText"); json.string(statusText) }
-            json.field("camera"); json.bool(buddy.camera)
-            json.field("mic"); json.bool(buddy.mic)
-            json.endObject()
+        json.field("buddies"); json.buddies(buddies)
+        if let stream {
+            json.field("keepaliveSeconds"); json.integer(Int(stream.keepaliveInterval.seconds.rounded(.up)))
+            json.field("resumeSeconds"); json.integer(Int(stream.resumeGrace.seconds.rounded(.up)))
         }
-        json.endArray()
         json.endObject()
         return json.bytes
     }
 }
 
 extension JSONWriter {
+    /// A lease object.
+    mutating func lease(_ lease: Components.Schemas.Lease) {
+        beginObject()
+        field("peerId"); integer(lease.peerId)
+        field("leaseSeconds"); integer(lease.leaseSeconds)
+        field("leaseExpiresAt"); string(ISO8601FormatStyleTranscoder().encode(lease.leaseExpiresAt))
+        endObject()
+    }
+
+    /// A buddy list, as an array of buddy entries.
+    mutating func buddies(_ buddies: [Components.Schemas.Buddy]) {
+        beginArray()
+        for buddy in buddies {
+            element()
+            beginObject()
+            field("username"); string(buddy.username)
+            field("relation"); string(buddy.relation.rawValue)
+            if let publicKey = buddy.publicKey { field("publicKey"); base64(publicKey) }
+            field("peerId"); integer(buddy.peerId)
+            if let endpoint = buddy.endpoint { field("endpoint"); string(endpoint) }
+            field("status"); string(buddy.status.rawValue)
+            if let statusText = buddy.statusText { field("statusText"); string(statusText) }
+            field("camera"); bool(buddy.camera)
+            field("mic"); bool(buddy.mic)
+            endObject()
+        }
+        endArray()
+    }
+
     /// Bytes as a base64 string, as `Base64EncodedData` encodes them.
     mutating func base64(_ value: Base64EncodedData) {
         string(Data(value.data).base64EncodedString())
+    }
+
+    /// Bytes as a standard base64 string.
+    mutating func base64(bytes: [UInt8]) {
+        string(Data(bytes).base64EncodedString())
     }
 }

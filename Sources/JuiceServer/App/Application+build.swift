@@ -11,7 +11,8 @@ import Postgres
 import Prometheus
 import ServiceLifecycle
 
-/// Builds the `juiced` application: the API router, the lease reaper and, when configured, TLS.
+/// Builds the `juiced` application: the API router, the lease reaper, the rendezvous (its LISTEN
+/// connection and heartbeat) and, when configured, TLS.
 ///
 /// `onServerRunning` receives the bound channel (tests use it to learn a port picked by the OS).
 public func buildApplication(
@@ -22,13 +23,15 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let store = AccountStore(pool: pool)
-    let router = try buildRouter(configuration: configuration, store: store, metrics: metrics, logger: logger)
+    let streams = RendezvousStreams()
+    let router = try buildRouter(configuration: configuration, store: store, streams: streams, metrics: metrics, logger: logger)
     let reaper = LeaseReaper(store: store, interval: configuration.reaperInterval, logger: logger)
+    let rendezvous = RendezvousService(streams: streams, database: pool.configuration, settings: configuration.rendezvous, logger: logger)
     return Application(
         router: router,
         server: try serverBuilder(configuration, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "juiced"),
-        services: [reaper],
+        services: [reaper, rendezvous],
         onServerRunning: onServerRunning,
         logger: logger
     )
@@ -38,10 +41,13 @@ public func buildApplication(
 func buildRouter(
     configuration: ServerConfiguration,
     store: AccountStore,
+    streams: RendezvousStreams,
     metrics: PrometheusCollectorRegistry,
     logger: Logger
 ) throws -> Router<JuiceRequestContext> {
-    let api = AccountAPI(store: store, settings: configuration.accounts, metrics: metrics, logger: logger)
+    let api = AccountAPI(
+        store: store, settings: configuration.accounts, streams: streams, rendezvous: configuration.rendezvous, metrics: metrics, logger: logger
+    )
     let middlewares: [any ServerMiddleware] = [
         APIRequestMiddleware(metrics: RequestMetrics(registry: metrics), logger: logger, maxBodyBytes: configuration.maxBodyBytes),
         LoginFastPath(api: api, maxBodyBytes: configuration.maxBodyBytes),
@@ -49,6 +55,7 @@ func buildRouter(
     let allowedMethods = try AllowedMethods { try api.registerHandlers(on: $0, configuration: .juice, middlewares: middlewares) }
     let router = Router(context: JuiceRequestContext.self)
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes, allowedMethods: allowedMethods))
+    router.middlewares.add(StreamCloseMiddleware(streams: streams))
     router.middlewares.add(ClientSourceMiddleware(trustedProxies: configuration.trustedProxies))
     try api.registerHandlers(on: router, configuration: .juice, middlewares: middlewares)
     return router

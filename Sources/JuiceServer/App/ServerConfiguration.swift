@@ -12,8 +12,10 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 64 * 1024
     /// HTTP timeouts and the connection cap.
     public var connections = ConnectionLimits()
-    /// How often expired leases are written back to 0.
+    /// How often expired leases are written back to 0 and dead sessions deleted.
     public var reaperInterval: Duration = .seconds(15)
+    /// Timing of the rendezvous stream: keepalive, heartbeat, resume grace.
+    public var rendezvous = RendezvousSettings()
     /// PEM certificate chain and private key; TLS is on when both are set.
     public var tlsCertificatePath: String?
     /// See ``tlsCertificatePath``.

@@ -3,7 +3,7 @@ import Postgres
 /// Buddy relations and the buddy entries the login and the buddy list return.
 extension AccountSQL {
     /// The columns of a buddy entry as seen by account $1; presence only for accepted buddies
-    /// whose lease is valid.
+    /// whose presence is live (a valid lease, or a stream on a live instance).
     static let buddySelect = """
         SELECT a.username,
                CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
@@ -18,7 +18,7 @@ extension AccountSQL {
         FROM buddies b
         JOIN accounts a ON a.id = CASE WHEN b.requester_id = $1 THEN b.addressee_id ELSE b.requester_id END
         JOIN presence_state p ON p.account_id = a.id
-        CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND p.lease_expires_at > now() AS visible) v
+        CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS visible) v
         WHERE (b.requester_id = $1 OR b.addressee_id = $1)
         """
 
@@ -54,18 +54,18 @@ extension AccountSQL {
                     WHEN (SELECT inserted FROM upserted) THEN 'requested' ELSE 'accepted' END AS outcome
         """)
 
-    /// Accepts $2's (username) pending request to $1.
+    /// Accepts $2's (username) pending request to $1; returns `buddy_id`.
     public static let acceptBuddy = PreparedStatement("accept_buddy", """
         UPDATE buddies SET accepted_at = coalesce(accepted_at, now())
         WHERE requester_id = (SELECT id FROM accounts WHERE username = $2) AND addressee_id = $1
-        RETURNING 1
+        RETURNING requester_id AS buddy_id
         """)
 
-    /// Removes the relation between $1 and $2 (username), whichever side asked.
+    /// Removes the relation between $1 and $2 (username), whichever side asked; returns `buddy_id`.
     public static let removeBuddy = PreparedStatement("remove_buddy", """
         DELETE FROM buddies b USING accounts t
         WHERE t.username = $2
           AND ((b.requester_id = $1 AND b.addressee_id = t.id) OR (b.requester_id = t.id AND b.addressee_id = $1))
-        RETURNING 1
+        RETURNING t.id AS buddy_id
         """)
 }

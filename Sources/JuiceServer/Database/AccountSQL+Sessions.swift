@@ -5,11 +5,13 @@ extension AccountSQL {
     /// Login step 2 (online), in one round trip: replaces the user's online session, publishes
     /// presence, settles the check (``settled(account:username:source:clear:remember:)``) and
     /// releases its lock, and returns the lease with the whole buddy list (one row per buddy; a
-    /// single row with NULL buddy columns when there are none).
+    /// single row with NULL buddy columns when there are none), and the instance that held the
+    /// replaced session's stream (`previous_stream_instance`), to be told it ended.
     /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text,
-    /// $10 username, $11 source, $12 clear failures, $13 remember source.
+    /// $10 username, $11 source, $12 clear failures, $13 remember source, $14 the instance holding its stream (NULL: none).
     public static let goOnline = PreparedStatement("go_online", """
-        WITH \(settled(account: "$1", username: "$10", source: "$11", clear: "$12", remember: "$13")), session AS (
+        WITH \(settled(account: "$1", username: "$10", source: "$11", clear: "$12", remember: "$13")),
+        before AS (SELECT stream_instance FROM presence_state WHERE account_id = $1), session AS (
             INSERT INTO sessions (token_hash, account_id, online, expires_at)
             VALUES ($2, $1, true, now() + make_interval(secs => $3))
             ON CONFLICT (account_id) WHERE online DO UPDATE
@@ -18,11 +20,12 @@ extension AccountSQL {
         ), me AS (
             UPDATE presence_state
             SET peer_id = $4, endpoint = $5, camera = $6, mic = $7, status = $8, status_text = $9,
-                since = now(), lease_expires_at = (SELECT expires_at FROM session)
+                since = now(), lease_expires_at = (SELECT expires_at FROM session), stream_instance = $14
             WHERE account_id = $1
             RETURNING lease_expires_at, pg_advisory_unlock(auth_lock_key($10)) AS unlocked
         )
-        SELECT extract(epoch FROM me.lease_expires_at)::float8 AS lease_expires_at, buddy.*
+        SELECT extract(epoch FROM me.lease_expires_at)::float8 AS lease_expires_at,
+               (SELECT stream_instance FROM before) AS previous_stream_instance, buddy.*
         FROM me LEFT JOIN LATERAL (\(buddySelect)) buddy ON true
         ORDER BY buddy.username
         """)
@@ -41,11 +44,11 @@ extension AccountSQL {
         RETURNING extract(epoch FROM expires_at)::float8 AS lease_expires_at, pg_advisory_unlock(auth_lock_key($4)) AS unlocked
         """)
 
-    /// The session behind a token. $1 token hash.
+    /// The session behind a token: unexpired, or online with an open stream. $1 token hash.
     public static let authenticate = PreparedStatement("authenticate", """
         SELECT s.account_id, a.username
         FROM sessions s JOIN accounts a ON a.id = s.account_id
-        WHERE s.token_hash = $1 AND s.expires_at > now()
+        WHERE s.token_hash = $1 AND (s.expires_at > now() OR (s.online AND stream_live(s.account_id)))
         """)
 
     /// Extends an online session's lease and applies optional presence changes.
@@ -53,7 +56,7 @@ extension AccountSQL {
     public static let renew = PreparedStatement("renew", """
         WITH session AS (
             UPDATE sessions SET expires_at = now() + make_interval(secs => $2)
-            WHERE token_hash = $1 AND online AND expires_at > now()
+            WHERE token_hash = $1 AND online AND (expires_at > now() OR stream_live(account_id))
             RETURNING account_id, expires_at
         )
         UPDATE presence_state p
@@ -65,15 +68,24 @@ extension AccountSQL {
         RETURNING p.peer_id, extract(epoch FROM p.lease_expires_at)::float8 AS lease_expires_at
         """)
 
-    /// Revokes a token and, for an online session, sets the peer ID to 0. $1 token hash.
+    /// Revokes a token and, for an online session, sets the peer ID to 0. Returns `sessions` (1
+    /// when a live session ended), and when it was online `account_id` (for the announcement)
+    /// and `stream_instance`, the instance that held its stream. $1 token hash.
     public static let logout = PreparedStatement("logout", """
-        WITH session AS (
-            DELETE FROM sessions WHERE token_hash = $1 AND expires_at > now() RETURNING account_id, online
+        WITH before AS (
+            SELECT p.stream_instance FROM presence_state p JOIN sessions s ON s.account_id = p.account_id
+            WHERE s.token_hash = $1 AND s.online
+        ), session AS (
+            DELETE FROM sessions
+            WHERE token_hash = $1 AND (expires_at > now() OR (online AND stream_live(account_id)))
+            RETURNING account_id, online
         ), offline AS (
-            UPDATE presence_state p SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
+            UPDATE presence_state p SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, stream_instance = NULL, since = now()
             FROM session WHERE session.online AND p.account_id = session.account_id
             RETURNING 1
         )
-        SELECT count(*) AS sessions FROM session
+        SELECT count(*) AS sessions, max(account_id) FILTER (WHERE online) AS account_id,
+               (SELECT stream_instance FROM before) AS stream_instance
+        FROM session
         """)
 }

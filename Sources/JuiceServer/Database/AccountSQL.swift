@@ -37,22 +37,18 @@ public enum AccountSQL {
         ), revoked AS (
             DELETE FROM sessions WHERE account_id = (SELECT id FROM account) AND token_hash <> $5 RETURNING online
         ), offline AS (
-            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
+            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, stream_instance = NULL, since = now()
             WHERE account_id = (SELECT id FROM account) AND EXISTS (SELECT 1 FROM revoked WHERE online)
             RETURNING 1
         )
         SELECT count(*) AS changed FROM account
         """)
 
-    /// Writes 0 for every expired lease and deletes dead sessions, old failure windows and
-    /// addresses not used for 90 days.
+    /// Deletes dead sessions (expired, and not held up by an open stream), old failure windows
+    /// and addresses not used for 90 days. Lapsed presence is ``expirePresence``'s.
     public static let reap = PreparedStatement("reap", """
-        WITH expired AS (
-            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
-            WHERE peer_id <> 0 AND lease_expires_at <= now()
-            RETURNING 1
-        ), sessions AS (
-            DELETE FROM sessions WHERE expires_at <= now() RETURNING 1
+        WITH sessions AS (
+            DELETE FROM sessions WHERE expires_at <= now() AND NOT (online AND stream_live(account_id)) RETURNING 1
         ), failures AS (
             DELETE FROM auth_failures WHERE window_started_at < now() - interval '1 day' RETURNING 1
         ), forgotten AS (
@@ -60,6 +56,6 @@ public enum AccountSQL {
         ), registrations AS (
             DELETE FROM registration_windows WHERE window_started_at < now() - interval '1 day' RETURNING 1
         )
-        SELECT (SELECT count(*) FROM expired) AS leases, (SELECT count(*) FROM sessions) AS sessions
+        SELECT (SELECT count(*) FROM sessions) AS sessions
         """)
 }

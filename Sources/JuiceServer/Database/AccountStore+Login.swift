@@ -6,13 +6,15 @@ import Sodium
 /// What a login starts once its credentials check out.
 enum LoginSession: Sendable {
     /// Presence published and the online session replaced.
-    case online(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int)
+    /// `streamInstance` is this instance's ID when the reply is a rendezvous stream.
+    case online(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int, streamInstance: Int64?)
     /// A short-lived token for account commands; presence untouched.
     case command(seconds: Int)
 }
 
 /// A successful login: the user's sealed identity, the lease and the buddy list.
 struct StartedSession: Sendable {
+    let accountID: Int64
     let identity: SealedIdentity
     let lease: PresenceLease
     let buddies: [BuddyEntry]
@@ -20,30 +22,40 @@ struct StartedSession: Sendable {
 
 extension AccountStore {
     /// A whole login on one pooled connection, so one thread hop: the check of the auth key
-    /// (``checkingPassword(_:username:source:authKey:throttle:success:)``), then the session.
+    /// (``checkingPassword(_:username:source:authKey:throttle:success:)``), then the session,
+    /// then (once that committed) the announcement of an online one to its buddies' streams.
     func login(
         username: Username, source: ClientSource, authKey: SecretBytes, settings: AccountSettings, tokenHash: [UInt8], session: LoginSession
     ) async throws -> StartedSession {
         try await pool.withConnection { db in
-            try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
-                let (lease, buddies) = switch session {
-                case let .online(endpoint, capabilities, status, statusText, leaseSeconds):
-                    try Self.goOnline(db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint,
-                                      capabilities: capabilities, status: status, statusText: statusText, outcome: outcome)
+            let started = try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
+                switch session {
+                case let .online(endpoint, capabilities, status, statusText, leaseSeconds, streamInstance):
+                    let (lease, buddies, previous) = try Self.goOnline(
+                        db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint,
+                        capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance, outcome: outcome
+                    )
+                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), previous)
                 case let .command(seconds):
-                    try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
-                                                 maxSessions: settings.maxCommandSessions, outcome: outcome)
+                    let (lease, buddies) = try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
+                                                                         maxSessions: settings.maxCommandSessions, outcome: outcome)
+                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil)
                 }
-                return StartedSession(identity: account.identity, lease: lease, buddies: buddies)
             }
+            if case let .online(_, _, _, _, _, streamInstance) = session {
+                try Self.announce(db, [started.0.accountID])
+                try Self.checkStream(db, accountID: started.0.accountID, instance: started.1, unless: streamInstance)
+            }
+            return started.0
         }
     }
 
-    /// Replaces the online session, publishes presence and reads the buddy list, in one statement.
+    /// Replaces the online session, publishes presence and reads the buddy list, in one statement;
+    /// also returns the instance that held the replaced session's stream.
     private static func goOnline(
         _ db: PostgresConnection, accountID: Int64, tokenHash: [UInt8], leaseSeconds: Int,
-        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, outcome: CheckOutcome
-    ) throws -> (PresenceLease, [BuddyEntry]) {
+        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, streamInstance: Int64?, outcome: CheckOutcome
+    ) throws -> (PresenceLease, [BuddyEntry], Int64?) {
         var attempt = 0
         while true {
             attempt += 1
@@ -52,11 +64,12 @@ extension AccountStore {
                 let rows = try db.execute(AccountSQL.goOnline, [
                     accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
                     capabilities.camera, capabilities.mic, status.rawValue, statusText,
-                    outcome.username.value, outcome.source.description, outcome.clearFailures, outcome.rememberSource,
+                    outcome.username.value, outcome.source.description, outcome.clearFailures, outcome.rememberSource, streamInstance,
                 ]).rows
                 guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
                 let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try date(first, "lease_expires_at"))
-                return (lease, try rows.filter { try $0.text("username") != nil }.map(entry))
+                let previous = try first.decode("previous_stream_instance", as: Int64?.self)
+                return (lease, try rows.filter { try $0.text("username") != nil }.map(entry), previous)
             } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {
                 continue // a peer ID collision (about 2^-53): draw again
             }

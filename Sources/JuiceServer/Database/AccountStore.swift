@@ -50,10 +50,15 @@ struct AccountStore: Sendable {
         }
     }
 
-    /// True when a live session was revoked.
+    /// True when a live session was revoked. An online one's going offline is announced.
     func logout(tokenHash: [UInt8]) async throws -> Bool {
         try await pool.withConnection { db in
-            try db.execute(AccountSQL.logout, [tokenHash]).first?.decode("sessions", as: Int.self) == 1
+            let row = try db.execute(AccountSQL.logout, [tokenHash]).first
+            if let account = try row?.decode("account_id", as: Int64?.self) {
+                try Self.announce(db, [account])
+                try Self.checkStream(db, accountID: account, instance: try row?.decode("stream_instance", as: Int64?.self))
+            }
+            return try row?.decode("sessions", as: Int.self) == 1
         }
     }
 
@@ -64,9 +69,11 @@ struct AccountStore: Sendable {
     func requestBuddy(accountID: Int64, buddy: Username, maxPending: Int) async throws -> BuddyEntry {
         try await pool.withConnection { db in
             let row = try db.execute(AccountSQL.requestBuddy, [accountID, buddy.value, maxPending]).first
-            guard try row?.decode("target_id", as: Int64?.self) != nil else { throw AccountError.notFound("no user named \(buddy)") }
-            if try row?.decode("outcome", as: String.self) == "full" {
-                throw AccountError.limitReached("\(buddy) has too many buddy requests waiting; try again later", retryAfterSeconds: 3600)
+            guard let target = try row?.decode("target_id", as: Int64?.self) else { throw AccountError.notFound("no user named \(buddy)") }
+            switch try row?.decode("outcome", as: String.self) {
+            case "full": throw AccountError.limitReached("\(buddy) has too many buddy requests waiting; try again later", retryAfterSeconds: 3600)
+            case "accepted": try db.execute(AccountSQL.announcePair, [accountID, target])
+            default: break
             }
             return try Self.buddy(db, accountID: accountID, username: buddy)
         }
@@ -74,18 +81,20 @@ struct AccountStore: Sendable {
 
     func acceptBuddy(accountID: Int64, buddy: Username) async throws -> BuddyEntry {
         try await pool.withConnection { db in
-            guard try db.execute(AccountSQL.acceptBuddy, [accountID, buddy.value]).affectedRows == 1 else {
+            guard let buddyID = try db.execute(AccountSQL.acceptBuddy, [accountID, buddy.value]).first?.decode("buddy_id", as: Int64.self) else {
                 throw AccountError.notFound("no buddy request from \(buddy)")
             }
+            try db.execute(AccountSQL.announcePair, [accountID, buddyID])
             return try Self.buddy(db, accountID: accountID, username: buddy)
         }
     }
 
     func removeBuddy(accountID: Int64, buddy: Username) async throws {
         try await pool.withConnection { db in
-            guard try db.execute(AccountSQL.removeBuddy, [accountID, buddy.value]).affectedRows > 0 else {
+            guard let buddyID = try db.execute(AccountSQL.removeBuddy, [accountID, buddy.value]).first?.decode("buddy_id", as: Int64.self) else {
                 throw AccountError.notFound("\(buddy) is not on your buddy list")
             }
+            try db.execute(AccountSQL.announcePair, [accountID, buddyID])
         }
     }
 
@@ -104,11 +113,12 @@ struct AccountStore: Sendable {
         }
     }
 
-    /// Writes 0 for expired leases; returns how many.
+    /// Writes 0 for lapsed presence (and announces it) and deletes dead rows; returns how many.
     func reap() async throws -> (leases: Int, sessions: Int) {
         try await pool.withConnection { db in
+            let leases = try Self.expirePresence(db)
             let row = try db.execute(AccountSQL.reap).first
-            return (try row?.decode("leases") ?? 0, try row?.decode("sessions") ?? 0)
+            return (leases, try row?.decode("sessions") ?? 0)
         }
     }
 

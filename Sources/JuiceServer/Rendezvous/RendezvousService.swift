@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Runs the rendezvous of one instance (docs/reachability.md 2.3–2.5): the LISTEN connection
+/// that brings presence announcements, the queue of work on the open streams, and the tick that
+/// sends keepalives and, while the instance holds a stream, writes the instance's heartbeat and
+/// writes 0 for lapsed presence (the ``LeaseReaper``'s first step, every tick instead of every
+/// 15 s), so that departures reach the streams within about a tick. An instance with no stream
+/// writes nothing: no presence depends on its heartbeat (a new stream's login lease covers the
+/// first tick).
+///
+/// Two connections of its own, outside the request pool: the LISTEN connection, and one for
+/// its statements, so that requests and the rendezvous never wait for each other's connections.
+struct RendezvousService: Service {
+    let streams: RendezvousStreams
+    /// Where the database is (the request pool's configuration).
+    let database: ConnectionConfiguration
+    let settings: RendezvousSettings
+    let logger: Logger
+
+    func run() async throws {
+        let listener = PostgresListener(configuration: database.applicationName("juiced-listen"), channel: RendezvousStreams.channel(of: streams.instanceID), logger: logger)
+        let pool = PostgresPool(configuration: database, size: 1, logger: logger)
+        let store = AccountStore(pool: pool)
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await listener.run { event in streams.enqueue(Self.work(for: event, logger: logger)) } }
+                group.addTask { await tick(store) }
+                group.addTask { for await item in streams.work { await perform(item, store) } }
+            }
+        }
+        streams.finishAll()
+        await pool.shutdown()
+    }
+
+    /// What a LISTEN event asks for.
+    static func work(for event: PostgresListenerEvent, logger: Logger) -> RendezvousWork {
+        switch event {
+        case .listening:
+            return .resynchronise(accountID: nil)
+        case .notification(let payload):
+            guard let announced = try? JSONDecoder().decode(PresenceAnnouncement.self, from: Data(payload.utf8)) else {
+                logger.warning("unreadable presence notification", metadata: ["length": "\(payload.utf8.count)"])
+                return .announced(subject: 0, recipients: [])
+            }
+            return .announced(subject: announced.a, recipients: announced.r)
+        }
+    }
+
+    private func perform(_ item: RendezvousWork, _ store: AccountStore) async {
+        do {
+            switch item {
+            case let .announced(subject, recipients):
+                for recipient in recipients {
+                    guard let stream = streams.stream(of: recipient) else { continue }
+                    if recipient == subject {
+                        try await endIfGone(stream, store)
+                    } else if let buddy = try await store.buddy(accountID: recipient, buddyID: subject) {
+                        stream.update(buddy)
+                    } else if let name = try await store.username(accountID: subject) {
+                        stream.forget(name) // no longer buddies
+                    }
+                }
+            case .resynchronise(let accountID):
+                let targets = accountID.map { streams.stream(of: $0).map { [$0] } ?? [] } ?? streams.all
+                for stream in targets { stream.resynchronise(try await store.buddies(accountID: stream.accountID)) }
+            case let .dropped(accountID, peerID):
+                try await store.streamDropped(accountID: accountID, peerID: peerID, instanceID: streams.instanceID, grace: settings.resumeGrace.seconds)
+            }
+        } catch {
+            logger.warning("rendezvous work failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Ends `stream` with `ended` when its session is over: logged out (peer ID 0), or replaced
+    /// by a newer login (another peer ID, or its stream on another instance).
+    private func endIfGone(_ stream: RendezvousStream, _ store: AccountStore) async throws {
+        let holder = try await store.streamHolder(accountID: stream.accountID)
+        guard holder.peerID != stream.peerID.rawValue || holder.instance != streams.instanceID else { return }
+        stream.end(reason: holder.peerID == 0 ? "logout" : "replaced")
+    }
+
+    private func tick(_ store: AccountStore) async {
+        while !Task.isCancelled {
+            do {
+                if !streams.isEmpty {
+                    let lapsed = try await store.heartbeat(instanceID: streams.instanceID, seconds: settings.instanceTimeout.seconds)
+                    if lapsed > 0 { logger.info("lapsed presence set to 0", metadata: ["count": "\(lapsed)"]) }
+                }
+            } catch {
+                logger.warning("instance heartbeat failed; will retry", metadata: ["error": "\(error)"])
+            }
+            for stream in streams.all { stream.keepAlive(after: settings.keepaliveInterval) }
+            try? await Task.sleep(for: settings.tickInterval)
+        }
+    }
+}
+
+/// A `presence_announce` payload: subject account `a` changed; recipients `r` should re-read it.
+struct PresenceAnnouncement: Decodable {
+    let a: Int64
+    let r: [Int64]
+}

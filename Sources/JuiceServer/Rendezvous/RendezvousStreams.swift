@@ -1,0 +1,68 @@
+import JuiceCore
+import Synchronization
+
+/// Work for ``RendezvousService``, done one item at a time so that what a stream is told never
+/// goes back in time.
+enum RendezvousWork: Sendable {
+    /// Re-read `subject`'s presence for these recipients' streams (a notification).
+    case announced(subject: Int64, recipients: [Int64])
+    /// Re-read the whole buddy list of one stream (just opened) or of every stream (after the
+    /// LISTEN connection was re-established: notifications may have been lost).
+    case resynchronise(accountID: Int64?)
+    /// A stream closed: its presence goes offline after the resume grace.
+    case dropped(accountID: Int64, peerID: PeerID)
+}
+
+/// The rendezvous streams open on this instance, by account, and the queue of work on them.
+final class RendezvousStreams: Sendable {
+    /// This instance's ID: `presence_state.stream_instance` of its streams, and its channel.
+    let instanceID: Int64
+    /// Work items in order, for ``RendezvousService``.
+    let work: AsyncStream<RendezvousWork>
+    private let workInput: AsyncStream<RendezvousWork>.Continuation
+    private let open = Mutex<[Int64: RendezvousStream]>([:])
+
+    /// The registry of a new instance with a random ID.
+    init(instanceID: Int64 = .random(in: 1...Int64.max)) {
+        self.instanceID = instanceID
+        (work, workInput) = AsyncStream.makeStream()
+    }
+
+    /// The LISTEN channel of instance `id`, as `presence_announce` names it.
+    static func channel(of id: Int64) -> String { "juice_i_" + String(id, radix: 16) }
+
+    /// Opens the stream of a login that just committed, replacing the account's previous one
+    /// on this instance, and queues its resynchronisation (notifications sent between the
+    /// login's commit and now found no stream to go to).
+    func open(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry]) -> RendezvousStream {
+        let stream = RendezvousStream(accountID: accountID, peerID: peerID, firstLine: firstLine, buddies: buddies) { [weak self] in
+            self?.closed(accountID: accountID, peerID: peerID)
+        }
+        let previous = open.withLock { $0.updateValue(stream, forKey: accountID) }
+        previous?.end(reason: "replaced")
+        workInput.yield(.resynchronise(accountID: accountID))
+        return stream
+    }
+
+    /// The open stream of `accountID`, if this instance holds it.
+    func stream(of accountID: Int64) -> RendezvousStream? { open.withLock { $0[accountID] } }
+
+    /// Every open stream.
+    var all: [RendezvousStream] { open.withLock { Array($0.values) } }
+
+    /// Whether no stream is open here.
+    var isEmpty: Bool { open.withLock { $0.isEmpty } }
+
+    /// Queues work (from the LISTEN connection).
+    func enqueue(_ item: RendezvousWork) { workInput.yield(item) }
+
+    /// Ends every stream (graceful shutdown).
+    func finishAll() { for stream in all { stream.finish() } }
+
+    private func closed(accountID: Int64, peerID: PeerID) {
+        open.withLock { streams in
+            if streams[accountID]?.peerID == peerID { streams[accountID] = nil }
+        }
+        workInput.yield(.dropped(accountID: accountID, peerID: peerID))
+    }
+}
