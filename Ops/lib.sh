@@ -6,9 +6,17 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages a fresh machine lacks: the C libraries (libpwquality with cracklib's
-# dictionary among them), pkg-config, PostgreSQL, and Python for schemathesis.
+# dictionary among them), pkg-config, PostgreSQL, Python for schemathesis, and the NAT lab's tools
+# (iproute2, nftables, conntrack: Ops/lab/nat-lab).
 ensure_packages() {
-    local wanted=(libsodium-dev libpq-dev libpwquality-dev cracklib-runtime pkg-config postgresql postgresql-client postgresql-contrib openssl curl wrk python3 python3-venv)
+    ensure_debs libsodium-dev libpq-dev libpwquality-dev cracklib-runtime pkg-config postgresql postgresql-client postgresql-contrib openssl curl wrk python3 python3-venv \
+        iproute2 nftables conntrack
+    command -v swift >/dev/null || die "Swift is not installed (need Swift 6.2 or newer on PATH)"
+}
+
+# Installs those of the given Debian packages that are missing (apt-get update first, once).
+ensure_debs() {
+    local wanted=("$@")
     local missing=()
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -20,7 +28,6 @@ ensure_packages() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
-    command -v swift >/dev/null || die "Swift is not installed (need Swift 6.2 or newer on PATH)"
 }
 
 # The directory of initdb/pg_ctl.
