@@ -11,6 +11,8 @@ import Sodium
 /// surfaced as ``ServiceError``.
 public struct JuiceService: Sendable {
     private let client: Client
+    /// For the rendezvous stream, whose reads may wait longer than a call's.
+    private let streamClient: Client
     private let token = BearerTokenMiddleware()
     /// The realm this client salts passwords with.
     public let realm: Realm
@@ -28,6 +30,13 @@ public struct JuiceService: Sendable {
             transport: AsyncHTTPClientTransport(configuration: .init(client: address.httpClient, timeout: .seconds(15))),
             middlewares: [ServiceErrorMiddleware(), token]
         )
+        // The 15 s deadline bounds the wait for the response head only; the body then streams.
+        streamClient = Client(
+            serverURL: address.url,
+            configuration: .juice,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: address.streamHTTPClient, timeout: .seconds(15))),
+            middlewares: [ServiceErrorMiddleware(), token]
+        )
     }
 
     /// Creates an account; the identity key pair is made here and sealed under the password.
@@ -41,14 +50,38 @@ public struct JuiceService: Sendable {
 
     /// Logs in. With `presence` it goes online in the same call; without, it only authenticates.
     public func login(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?) async throws -> LoginGrant {
-        let response = try await unwrap { try await client.login(body: .json(.init(
+        let response = try await unwrap { try await client.login(body: .json(loginRequest(username: username, keys: keys, presence: presence))).ok.body.json }
+        token.set(response.token)
+        return try LoginGrant(response)
+    }
+
+    /// Goes online with the rendezvous stream (one call): the first event is `login`, and its
+    /// token is kept here; then introductions and departures as they happen. No renewal is
+    /// needed while the stream is open.
+    public func openStream(username: Username, keys: AccountKeys, presence: PresenceAnnouncement) async throws -> RendezvousEvents {
+        let body = try await unwrap { try await streamClient.login(
+            headers: .init(accept: [.init(contentType: .applicationJsonl)]),
+            body: .json(loginRequest(username: username, keys: keys, presence: presence))
+        ).ok.body.applicationJsonl }
+        return RendezvousEvents(body: body, token: token)
+    }
+
+    /// Resumes a broken stream with the session's token, keeping the peer ID: the first event
+    /// is `resumed`. A 401 means the session is gone: log in again.
+    public func resumeStream() async throws -> RendezvousEvents {
+        let body = try await unwrap { try await streamClient.resumeStream(
+            headers: .init(accept: [.init(contentType: .applicationJsonl)])
+        ).ok.body.applicationJsonl }
+        return RendezvousEvents(body: body, token: token)
+    }
+
+    private func loginRequest(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?) -> Components.Schemas.LoginRequest {
+        .init(
             username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
             online: presence != nil, endpoint: presence?.endpoint.description,
             camera: presence?.capabilities.camera, mic: presence?.capabilities.mic,
             status: presence.map { .init($0.status) }, statusText: presence?.statusText
-        ))).ok.body.json }
-        token.set(response.token)
-        return try LoginGrant(response)
+        )
     }
 
     /// Extends the lease, optionally publishing changes.

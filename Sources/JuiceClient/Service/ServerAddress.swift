@@ -20,6 +20,9 @@ public struct ServerAddress: Sendable {
     /// `realm@host:port`: names the service, for scoping pins and client state.
     public let scope: String
     let httpClient: HTTPClient
+    /// The same, for the rendezvous stream: its keepalive comes every 25 s, so reads may wait
+    /// up to 60 s before the stream counts as broken.
+    let streamHTTPClient: HTTPClient
 
     /// Checks `url` and prepares the HTTP client.
     public init(url: URL, realm: Realm, allowPlainHTTP: Bool = false, caFile: String? = nil) throws(ServiceError) {
@@ -40,14 +43,15 @@ public struct ServerAddress: Sendable {
         self.realm = realm
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         scope = "\(realm.name)@\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        httpClient = try Self.client(caFile: caFile)
+        httpClient = try Self.client(caFile: caFile, readTimeout: .seconds(15))
+        streamHTTPClient = try Self.client(caFile: caFile, readTimeout: .seconds(60))
     }
 
     /// One client per trust configuration, kept for the life of the process (a CLI's requests
     /// share it; AsyncHTTPClient needs an explicit shutdown otherwise).
     private static let clients = Mutex<[String: HTTPClient]>([:])
 
-    private static func client(caFile: String?) throws(ServiceError) -> HTTPClient {
+    private static func client(caFile: String?, readTimeout: TimeAmount) throws(ServiceError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         if let caFile {
@@ -58,12 +62,13 @@ public struct ServerAddress: Sendable {
             }
         }
         let configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(15)), connectionPool: .init()
+            tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: readTimeout), connectionPool: .init()
         )
+        let key = "\(readTimeout.nanoseconds) \(caFile ?? "")"
         return clients.withLock { clients in
-            if let existing = clients[caFile ?? ""] { return existing }
+            if let existing = clients[key] { return existing }
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[caFile ?? ""] = client
+            clients[key] = client
             return client
         }
     }

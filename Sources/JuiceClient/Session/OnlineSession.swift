@@ -7,7 +7,7 @@ import Sodium
 import UnixSignals
 
 /// `juice login`: binds the peer listener, goes online with one call, dials the buddies who are
-/// online, chats with them directly, renews the lease at half its length (``LeaseKeeper``), and
+/// online, chats with them directly, follows the rendezvous stream (``RendezvousKeeper``), and
 /// on EOF, `/quit`, SIGINT or SIGTERM says goodbye to every buddy and logs out (one call).
 public struct OnlineSession: Sendable {
     /// How the session is set up.
@@ -42,9 +42,9 @@ public struct OnlineSession: Sendable {
         self.printer = printer
     }
 
-    /// Runs the session to its end: the peer network, the lease keeper and the command reader
+    /// Runs the session to its end: the peer network, the rendezvous keeper and the command reader
     /// as one ``ServiceGroup``. EOF or `/quit` on standard input, SIGINT or SIGTERM shut it down
-    /// gracefully: the reader stops, then the keeper, then the network says goodbye; then the
+    /// gracefully: the reader stops, then the rendezvous keeper, then the network says goodbye; then the
     /// logout. Throws if going online failed, or if logging in again failed (after the logout).
     public func run() async throws {
         let printer = self.printer
@@ -61,9 +61,9 @@ public struct OnlineSession: Sendable {
             throw ServiceError(status: nil, message: "cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
         }
         let login = SessionLogin(service: service, username: username, keys: keys, endpoint: endpoint, network: network, printer: printer)
-        let lease: Lease
+        let online: SessionLogin.Online
         do {
-            lease = try await login.goOnline()
+            online = try await login.goOnline()
         } catch {
             await network.shutdown()
             throw error
@@ -72,7 +72,7 @@ public struct OnlineSession: Sendable {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: PeerNetworkService(network: network), serviceName: "peer network"),
-                .init(service: LeaseKeeper(login: login, lease: lease), failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "lease keeper"),
+                .init(service: RendezvousKeeper(login: login, online: online), failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "rendezvous keeper"),
                 .init(service: reader, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "command reader"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -2,8 +2,9 @@ import JuiceCore
 import JuicePeer
 import Sodium
 
-/// Going online and offline with one call each: the login reports `ready` and every buddy and
-/// hands the buddies to the peer network; the logout reports `logged-out`.
+/// Going online and offline with one call each: the login (whose reply stays open as the
+/// rendezvous stream) reports `ready` and every buddy and hands the buddies to the peer network;
+/// the logout reports `logged-out`.
 struct SessionLogin: Sendable {
     let service: JuiceService
     let username: Username
@@ -13,12 +14,25 @@ struct SessionLogin: Sendable {
     let network: PeerNetwork
     let printer: EventPrinter
 
-    /// The login call; returns the lease. A login whose identity does not open with the
-    /// password's key is logged out again at once and throws.
-    func goOnline() async throws -> Lease {
+    /// What going online gives: the lease, the buddy list of the login line, and the rest of
+    /// the rendezvous stream.
+    struct Online: Sendable {
+        var lease: Lease
+        var buddies: [BuddyEntry]
+        var events: RendezvousEvents
+    }
+
+    /// The login call, whose reply is the rendezvous stream; returns once its first line is
+    /// in. A login whose identity does not open with the password's key is logged out again at
+    /// once and throws.
+    func goOnline() async throws -> Online {
         let current = await network.currentPresence
         let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
-        let grant = try await service.login(username: username, keys: keys, presence: presence)
+        let events = try await service.openStream(username: username, keys: keys, presence: presence)
+        var lines = events.makeAsyncIterator()
+        guard case .login(let grant)? = try await lines.next() else {
+            throw ServiceError(status: nil, message: "the Juice server's rendezvous stream ended before its login line")
+        }
         let identity: BoxKeyPair
         do {
             identity = try grant.openIdentity(with: keys)
@@ -31,7 +45,7 @@ struct SessionLogin: Sendable {
         printer.emit(.ready(username: grant.username, peerID: grant.lease.peerID.rawValue, endpoint: endpoint.description, leaseSeconds: grant.lease.seconds))
         grant.buddies.forEach { printer.emit(.buddy($0)) }
         await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: grant.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: grant.lease.seconds)
-        return grant.lease
+        return Online(lease: grant.lease, buddies: grant.buddies, events: events)
     }
 
     /// The logout call, then `logged-out`. A 401 means we are already offline (the lease lapsed,

@@ -69,9 +69,12 @@ extension AccountSQL {
     /// The username of account $1.
     public static let username = PreparedStatement("account_username", "SELECT username FROM accounts WHERE id = $1")
 
-    /// Account $1's presence: `peer_id` (0 offline) and `stream_instance`.
+    /// Account $1's presence: `peer_id` (0 when offline, or when no online session of the
+    /// account is left: revoked) and `stream_instance`.
     public static let streamHolder = PreparedStatement("stream_holder", """
-        SELECT CASE WHEN presence_live(lease_expires_at, stream_instance) THEN peer_id ELSE 0 END AS peer_id, stream_instance
+        SELECT CASE WHEN presence_live(lease_expires_at, stream_instance)
+                         AND EXISTS (SELECT 1 FROM sessions s WHERE s.account_id = $1 AND s.online) THEN peer_id ELSE 0 END AS peer_id,
+               stream_instance
         FROM presence_state WHERE account_id = $1
         """)
 

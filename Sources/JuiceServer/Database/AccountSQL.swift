@@ -37,7 +37,7 @@ public enum AccountSQL {
         ), revoked AS (
             DELETE FROM sessions WHERE account_id = (SELECT id FROM account) AND token_hash <> $5 RETURNING online
         ), offline AS (
-            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, stream_instance = NULL, since = now()
+            UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, since = now()
             WHERE account_id = (SELECT id FROM account) AND EXISTS (SELECT 1 FROM revoked WHERE online)
             RETURNING 1
         )

@@ -109,6 +109,9 @@ struct AccountStore: Sendable {
                 let changed = try db.execute(AccountSQL.changePassword, binds).first?.decode("changed", as: Int.self) == 1
                 try db.execute(AccountSQL.authUnlock, [username.value])
                 guard changed else { throw AccountError.invalidCredentials }
+                // The revoked sessions' stream is told by the sessions_revoked trigger; buddies
+                // hear of the presence that went offline here.
+                try Self.announce(db, [account.id])
             }
         }
     }

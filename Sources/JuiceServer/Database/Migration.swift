@@ -17,6 +17,7 @@ public struct Migration: Sendable {
         Migration(version: 6, name: "0006_auth_throttle.sql", sql: PackageResources._006_auth_throttle_sql),
         Migration(version: 7, name: "0007_stranger_limits.sql", sql: PackageResources._007_stranger_limits_sql),
         Migration(version: 8, name: "0008_rendezvous.sql", sql: PackageResources._008_rendezvous_sql),
+        Migration(version: 9, name: "0009_stream_revocation.sql", sql: PackageResources._009_stream_revocation_sql),
     ]
 
     private init(version: Int, name: String, sql bytes: [UInt8]) {
