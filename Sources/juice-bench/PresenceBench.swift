@@ -40,7 +40,7 @@ enum PresenceBench {
         let bobEndpoint = try await bobNetwork.listen(host: "127.0.0.1", port: 0)
         let bobTask = Task { await bobNetwork.run() }
         let bobLogin = try await bobService.login(username: bob, keys: bobKeys, presence: PresenceAnnouncement(endpoint: bobEndpoint, capabilities: presence.capabilities))
-        await bobNetwork.goOnline(identity: try bobLogin.openIdentity(with: bobKeys), peerID: bobLogin.lease.peerID, buddies: bobLogin.buddies.compactMap(PeerNetwork.Buddy.init))
+        await bobNetwork.goOnline(identity: try bobLogin.openIdentity(with: bobKeys), peerID: bobLogin.lease.peerID, buddies: bobLogin.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: true) })
 
         var samples = Samples()
         for round in 1...rounds {
@@ -49,7 +49,7 @@ enum PresenceBench {
             let task = Task { await aliceNetwork.run() }
             let login = try await aliceService.login(username: alice, keys: aliceKeys, presence: PresenceAnnouncement(endpoint: endpoint, capabilities: presence.capabilities))
             let returned = ContinuousClock.now
-            await aliceNetwork.goOnline(identity: try login.openIdentity(with: aliceKeys), peerID: login.lease.peerID, buddies: login.buddies.compactMap(PeerNetwork.Buddy.init))
+            await aliceNetwork.goOnline(identity: try login.openIdentity(with: aliceKeys), peerID: login.lease.peerID, buddies: login.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: true) })
             await arrivals.wait(for: round)
             samples.add(stamps.withLock { $0 } - returned)
             await aliceNetwork.shutdown()

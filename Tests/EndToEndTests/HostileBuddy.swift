@@ -34,7 +34,7 @@ struct HostileBuddy {
                 let response = try await service.login(username: username, keys: keys, presence: PresenceAnnouncement(endpoint: endpoint, capabilities: .none))
                 await network.goOnline(
                     identity: try response.openIdentity(with: keys), peerID: response.lease.peerID,
-                    buddies: response.buddies.compactMap(PeerNetwork.Buddy.init)
+                    buddies: response.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: true) }
                 )
                 try await body(HostileBuddy(name: username, network: network, events: events))
             } catch {
@@ -51,7 +51,7 @@ struct HostileBuddy {
     func waitUntilOnline(_ buddy: String, timeout: Duration = .seconds(20)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if events.withLock({ $0.contains { if case .online(let name, _, _, _) = $0 { name.value == buddy } else { false } } }) { return true }
+            if events.withLock({ $0.contains { if case .online(let name, _, _, _, _) = $0 { name.value == buddy } else { false } } }) { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false

@@ -26,12 +26,33 @@ import Testing
         ))
     }
 
+    /// Candidates from the server are checked one by one (docs/reachability.md 3.4): a bad one is
+    /// dropped alone, an address twice is kept once, and loopback ones reach the peer network
+    /// only when the server is on this machine.
+    @Test func candidatesAreCheckedOneByOneAndLoopbackOnlyFromALoopbackServer() throws {
+        var raw = buddy(key: key)
+        raw.candidates = [
+            .init(_type: .host, address: "10.0.1.2:7000"), .init(_type: .srflx, address: "203.0.113.1:7000"),
+            .init(_type: .host, address: "10.0.1.2:7000"), .init(_type: .host, address: "127.0.0.1:7000"),
+            .init(_type: .srflx, address: "203.0.113.1:80"), .init(_type: .host, address: "224.0.0.1:7000"),
+            .init(_type: .host, address: "169.254.1.1:7000"), .init(_type: .host, address: "example.com:7000"),
+            .init(_type: .host, address: "[fe80::1]:7000"), .init(_type: .relay, address: "[2001:db8::1]:50000"),
+        ]
+        let entry = BuddyEntry(raw)
+        #expect(entry.candidates.map(\.description) == ["host 10.0.1.2:7000", "srflx 203.0.113.1:7000", "host 127.0.0.1:7000", "relay [2001:db8::1]:50000"])
+        let remote = try #require(PeerNetwork.Buddy(entry, allowLoopback: false))
+        #expect(remote.candidates.map(\.description) == ["host 10.0.1.2:7000", "srflx 203.0.113.1:7000", "relay [2001:db8::1]:50000"])
+        #expect(try #require(PeerNetwork.Buddy(entry, allowLoopback: true)).candidates.count == 4)
+        #expect(remote.dialTargets.map(\.description) == ["host 10.0.1.2:7000", "srflx 203.0.113.1:7000"], "no loopback endpoint either; a relay is not dialled")
+        #expect(try #require(PeerNetwork.Buddy(entry, allowLoopback: true)).dialTargets.first?.description == "host 127.0.0.1:4000", "the endpoint first")
+    }
+
     @Test func onlyAcceptedBuddiesWithAWellFormedKeyReachThePeerNetwork() throws {
-        let accepted = try #require(PeerNetwork.Buddy(BuddyEntry(buddy(key: key))))
+        let accepted = try #require(PeerNetwork.Buddy(BuddyEntry(buddy(key: key)), allowLoopback: true))
         #expect(accepted == PeerNetwork.Buddy(username: try Username("bob"), publicKey: key, peerID: PeerID(rawValue: 42)!, endpoint: try Endpoint("127.0.0.1:4000")))
-        #expect(PeerNetwork.Buddy(BuddyEntry(buddy(relation: .incoming, peer: 0))) == nil)
-        #expect(PeerNetwork.Buddy(BuddyEntry(buddy(key: Array(key.dropLast())))) == nil)
-        #expect(PeerNetwork.Buddy(BuddyEntry(buddy("Not A Name", key: key))) == nil)
+        #expect(PeerNetwork.Buddy(BuddyEntry(buddy(relation: .incoming, peer: 0)), allowLoopback: true) == nil)
+        #expect(PeerNetwork.Buddy(BuddyEntry(buddy(key: Array(key.dropLast()))), allowLoopback: true) == nil)
+        #expect(PeerNetwork.Buddy(BuddyEntry(buddy("Not A Name", key: key)), allowLoopback: true) == nil)
     }
 
     @Test func aLoginBecomesAGrantWithoutTheToken() throws {

@@ -12,8 +12,8 @@ import Testing
         try await withLiveNetworks(alice, bob) { _, bobEndpoint in
             await bob.network.goOnline(identity: bob.identity, peerID: bob.peerID, buddies: [alice.asBuddy()])
             await alice.network.goOnline(identity: alice.identity, peerID: alice.peerID, buddies: [bob.asBuddy(at: bobEndpoint)])
-            try #require(await alice.waitFor { $0 == .online(bob.name, peerID: bob.peerID, endpoint: bobEndpoint.description, presence: PeerPresence(capabilities: .none)) } != nil, "\(alice.reported)")
-            try #require(await bob.waitFor { if case .online(alice.name, _, _, _) = $0 { true } else { false } } != nil, "\(bob.reported)")
+            try #require(await alice.waitFor { $0 == .online(bob.name, peerID: bob.peerID, endpoint: bobEndpoint.description, path: .direct, presence: PeerPresence(capabilities: .none)) } != nil, "\(alice.reported)")
+            try #require(await bob.waitFor { if case .online(alice.name, _, _, _, _) = $0 { true } else { false } } != nil, "\(bob.reported)")
 
             await alice.network.update(buddies: []) // what /remove bob does after the server call
             #expect(await alice.waitFor { $0 == .offline(bob.name, reason: "removed") } != nil, "\(alice.reported)")

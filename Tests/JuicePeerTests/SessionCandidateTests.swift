@@ -6,9 +6,12 @@ import Testing
 /// every address is dialled at once, the first handshake wins, the other dials close, and the
 /// attempt counts as failed only when the last of its dials has.
 @Suite struct SessionCandidateTests {
-    static let candidates = [try! Endpoint("10.0.1.2:4000"), try! Endpoint("203.0.113.1:4000"), try! Endpoint("127.0.0.1:4000")]
+    static let candidates = [
+        Candidate(kind: .host, address: try! Endpoint("10.0.1.2:4000")), Candidate(kind: .srflx, address: try! Endpoint("203.0.113.1:4000")),
+        Candidate(kind: .host, address: try! Endpoint("127.0.0.1:4000")), Candidate(kind: .relay, address: try! Endpoint("203.0.113.20:50000")),
+    ]
 
-    func aliceWithCandidates(_ candidates: [Endpoint] = candidates) -> BuddyContact {
+    func aliceWithCandidates(_ candidates: [Candidate] = candidates) -> BuddyContact {
         var alice = Machine.alice()
         alice.candidates = candidates
         return alice
@@ -17,14 +20,14 @@ import Testing
     @Test func everyAddressIsDialledOnceAtOnce() throws {
         var m = Machine()
         let actions = m.setBuddies([aliceWithCandidates()])
-        let targets = actions.compactMap { if case .dial(_, let dial) = $0 { dial.target } else { nil } }
-        #expect(targets == [try Endpoint("127.0.0.1:4000"), try Endpoint("10.0.1.2:4000"), try Endpoint("203.0.113.1:4000")], "the endpoint first, each address once")
+        let targets = actions.compactMap { if case .dial(_, let dial) = $0 { dial.target.description } else { nil } }
+        #expect(targets == ["host 127.0.0.1:4000", "host 10.0.1.2:4000", "srflx 203.0.113.1:4000"], "the endpoint first, each address once, no relay")
         #expect(dials(m.setBuddies([aliceWithCandidates()])).isEmpty, "an attempt under way is not repeated")
     }
 
     @Test func atMostEightAddressesAreDialled() throws {
         var m = Machine()
-        let many = try (1...20).map { try Endpoint("10.0.0.\($0):4000") }
+        let many = try (1...20).map { Candidate(kind: .host, address: try Endpoint("10.0.0.\($0):4000")) }
         #expect(dials(m.setBuddies([aliceWithCandidates(many)])).count == BuddyContact.maxDialTargets)
     }
 

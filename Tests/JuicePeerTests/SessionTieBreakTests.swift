@@ -82,7 +82,7 @@ import Testing
         } else {
             m.run { $0.established(theirs, remoteStatic: Machine.aliceKey, remotePeerID: Machine.alicePeer, presence: Machine.presence, timestamp: 2_000, now: $1) }
             #expect(m.sessions.activeLink(Machine.alice) == theirs)
-            #expect(m.reports == [.online(Machine.alice, peerID: Machine.alicePeer, endpoint: "127.0.0.1:4000", presence: Machine.presence)])
+            #expect(m.reports == [.online(Machine.alice, peerID: Machine.alicePeer, endpoint: "127.0.0.1:4000", path: .direct, presence: Machine.presence)])
         }
     }
 

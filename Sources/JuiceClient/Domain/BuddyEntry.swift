@@ -29,13 +29,15 @@ public struct BuddyEntry: Sendable, Equatable {
     public var peerID: PeerID
     /// `HOST:PORT` where the buddy accepts peer connections, when online.
     public var endpoint: String?
+    /// Further addresses they may be reached at, as checked on arrival (docs/reachability.md 3.4).
+    public var candidates: [Candidate]
     public var status: Status
     public var statusText: String
     public var capabilities: Capabilities
 
     /// Creates an entry.
     public init(
-        username: String, relation: Relation, publicKey: [UInt8]?, peerID: PeerID, endpoint: String?,
+        username: String, relation: Relation, publicKey: [UInt8]?, peerID: PeerID, endpoint: String?, candidates: [Candidate] = [],
         status: Status, statusText: String = "", capabilities: Capabilities
     ) {
         self.username = username
@@ -43,6 +45,7 @@ public struct BuddyEntry: Sendable, Equatable {
         self.publicKey = publicKey
         self.peerID = peerID
         self.endpoint = endpoint
+        self.candidates = candidates
         self.status = status
         self.statusText = statusText
         self.capabilities = capabilities
@@ -51,10 +54,16 @@ public struct BuddyEntry: Sendable, Equatable {
 
 extension PeerNetwork.Buddy {
     /// An accepted buddy with a well-formed name and key, as the peer network dials and admits
-    /// them; nil for anyone else (others have no key to dial with).
-    public init?(_ entry: BuddyEntry) {
+    /// them; nil for anyone else (others have no key to dial with). A loopback endpoint or
+    /// candidate is kept only with `allowLoopback` (the server is on this machine too), so a server cannot
+    /// point us at services on our own machine.
+    public init?(_ entry: BuddyEntry, allowLoopback: Bool) {
         guard entry.relation == .accepted, let key = entry.publicKey, key.count == BoxKeyPair.publicKeyLength,
               let name = try? Username(entry.username) else { return nil }
-        self.init(username: name, publicKey: key, peerID: entry.peerID, endpoint: entry.endpoint.flatMap { try? Endpoint($0) })
+        let usable = { (address: Endpoint) in allowLoopback || !Loopback.contains(host: address.host) }
+        self.init(
+            username: name, publicKey: key, peerID: entry.peerID, endpoint: entry.endpoint.flatMap { try? Endpoint($0) }.flatMap { usable($0) ? $0 : nil },
+            candidates: entry.candidates.filter { usable($0.address) }
+        )
     }
 }

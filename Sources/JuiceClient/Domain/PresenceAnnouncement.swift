@@ -4,6 +4,9 @@ import JuiceCore
 public struct PresenceAnnouncement: Sendable {
     /// Where buddies dial us.
     public var endpoint: Endpoint
+    /// Further addresses buddies may dial (docs/reachability.md 3): host addresses when
+    /// listening on every interface, the NAT's public mapping of the listening port.
+    public var candidates: [Candidate] = []
     /// Camera and microphone flags.
     public var capabilities: Capabilities
     /// Online, away or busy.
@@ -12,8 +15,9 @@ public struct PresenceAnnouncement: Sendable {
     public var statusText: String = ""
 
     /// Creates an announcement.
-    public init(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus = .online, statusText: String = "") {
+    public init(endpoint: Endpoint, candidates: [Candidate] = [], capabilities: Capabilities, status: PresenceStatus = .online, statusText: String = "") {
         self.endpoint = endpoint
+        self.candidates = candidates
         self.capabilities = capabilities
         self.status = status
         self.statusText = statusText

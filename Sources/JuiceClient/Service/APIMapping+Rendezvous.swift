@@ -61,6 +61,7 @@ extension RendezvousEvent {
             guard let username = event.username, let peerID = event.peerId.flatMap(PeerID.init(rawValue:)), let key = event.publicKey else { throw malformed }
             self = .introduction(BuddyEntry(
                 username: username, relation: .accepted, publicKey: Array(key.data), peerID: peerID, endpoint: event.endpoint,
+                candidates: Candidate.validated(event.candidates ?? []),
                 status: event.status.map(BuddyEntry.Status.init) ?? .online, statusText: event.statusText ?? "",
                 capabilities: Capabilities(camera: event.camera ?? false, mic: event.mic ?? false)
             ))

@@ -27,7 +27,8 @@ extension BuddyEntry {
     init(_ buddy: Components.Schemas.Buddy) {
         self.init(
             username: buddy.username, relation: Relation(buddy.relation), publicKey: buddy.publicKey.map { Array($0.data) },
-            peerID: PeerID(rawValue: buddy.peerId) ?? .offline, endpoint: buddy.endpoint, status: Status(buddy.status),
+            peerID: PeerID(rawValue: buddy.peerId) ?? .offline, endpoint: buddy.endpoint,
+            candidates: Candidate.validated(buddy.candidates ?? []), status: Status(buddy.status),
             statusText: buddy.statusText ?? "", capabilities: Capabilities(camera: buddy.camera, mic: buddy.mic)
         )
     }
@@ -68,5 +69,21 @@ extension Components.Schemas.PresenceStatus {
         case .away: self = .away
         case .busy: self = .busy
         }
+    }
+}
+
+extension Candidate {
+    /// The candidates of a buddy entry or an introduction that pass the checks of
+    /// docs/reachability.md 3.4 (each bad one dropped alone). Loopback is filtered later, by
+    /// what the server is (``PeerNetwork/Buddy/init(_:allowLoopback:)``).
+    static func validated(_ list: [Components.Schemas.Candidate]) -> [Candidate] {
+        validated(list.map { (kind: $0._type.rawValue, address: $0.address) }, allowLoopback: true)
+    }
+}
+
+extension Components.Schemas.Candidate {
+    /// The API's form of one of our candidates.
+    init(_ candidate: Candidate) {
+        self.init(_type: .init(rawValue: candidate.kind.rawValue)!, address: candidate.address.description)
     }
 }

@@ -20,10 +20,14 @@ public struct JuiceService: Sendable {
     /// The service's name for scoping client state: `realm@host:port`.
     public let scope: String
 
+    /// True when the server is on this machine (``ServerAddress/isLoopback``).
+    public let isLoopback: Bool
+
     /// A client for the server at `address`.
     public init(address: ServerAddress) {
         realm = address.realm
         scope = address.scope
+        isLoopback = address.isLoopback
         client = Client(
             serverURL: address.url,
             configuration: .juice,
@@ -79,6 +83,7 @@ public struct JuiceService: Sendable {
         .init(
             username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
             online: presence != nil, endpoint: presence?.endpoint.description,
+            candidates: presence.flatMap { $0.candidates.isEmpty ? nil : $0.candidates.map(Components.Schemas.Candidate.init) },
             camera: presence?.capabilities.camera, mic: presence?.capabilities.mic,
             status: presence.map { .init($0.status) }, statusText: presence?.statusText
         )

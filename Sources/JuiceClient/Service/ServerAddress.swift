@@ -19,6 +19,8 @@ public struct ServerAddress: Sendable {
     public let realm: Realm
     /// `realm@host:port`: names the service, for scoping pins and client state.
     public let scope: String
+    /// True when the server is on this machine: only then may buddies' loopback candidates be dialled.
+    public let isLoopback: Bool
     let httpClient: HTTPClient
     /// The same, for the rendezvous stream: its keepalive comes every 25 s, so reads may wait
     /// up to 60 s before the stream counts as broken.
@@ -41,6 +43,7 @@ public struct ServerAddress: Sendable {
         }
         self.url = url
         self.realm = realm
+        isLoopback = Loopback.contains(host: host)
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         scope = "\(realm.name)@\(host.contains(":") ? "[\(host)]" : host):\(port)"
         httpClient = try Self.client(caFile: caFile, readTimeout: .seconds(15))

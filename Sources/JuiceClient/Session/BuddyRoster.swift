@@ -27,7 +27,7 @@ struct BuddyRoster: Sendable, Equatable {
     }
 
     /// The accepted buddies as the peer network dials and admits them, in name order.
-    var contacts: [PeerNetwork.Buddy] {
-        entries.keys.sorted().compactMap { entries[$0].flatMap(PeerNetwork.Buddy.init) }
+    func contacts(allowLoopback: Bool) -> [PeerNetwork.Buddy] {
+        entries.keys.sorted().compactMap { entries[$0].flatMap { PeerNetwork.Buddy($0, allowLoopback: allowLoopback) } }
     }
 }

@@ -53,14 +53,23 @@ public struct OnlineSession: Sendable {
             stateDirectory: service.stateDirectory(for: username), keepalive: options.keepalive,
             emit: { printer.emit(.peer($0)) }
         )
-        let endpoint: Endpoint
+        let bound: Endpoint
         do {
-            let bound = try await network.listen(host: options.listenHost, port: options.listenPort)
-            endpoint = options.advertise ?? bound
+            bound = try await network.listen(host: options.listenHost, port: options.listenPort)
         } catch {
             throw ServiceError(status: nil, message: "cannot listen on \(options.listenHost):\(options.listenPort): \(error)")
         }
-        let login = SessionLogin(service: service, username: username, keys: keys, endpoint: endpoint, network: network, printer: printer)
+        // Listening on every interface, buddies get the interfaces' addresses, the first as the endpoint.
+        let hosts = HostCandidates.gather(listening: bound, serverIsLoopback: service.isLoopback)
+        let endpoint = options.advertise ?? hosts.first?.address ?? bound
+        if HostCandidates.isWildcard(endpoint) {
+            await network.shutdown()
+            throw ServiceError(status: nil, message: "listening on every interface, but none has a usable address; pass --advertise HOST:PORT")
+        }
+        let candidates = hosts.filter { $0.address != endpoint }
+        let login = SessionLogin(
+            service: service, username: username, keys: keys, endpoint: endpoint, candidates: { candidates }, network: network, printer: printer
+        )
         let online: SessionLogin.Online
         do {
             online = try await login.goOnline()

@@ -87,6 +87,6 @@ actor SessionContext {
     private func refreshBuddies(print: Bool) async throws {
         let list = try await service.buddies()
         if print { list.forEach { printer.emit(.buddy($0)) } }
-        await network.update(buddies: list.compactMap(PeerNetwork.Buddy.init))
+        await network.update(buddies: list.compactMap { PeerNetwork.Buddy($0, allowLoopback: service.isLoopback) })
     }
 }

@@ -75,10 +75,10 @@ public enum SessionEvent: Sendable {
 extension PeerEvent {
     var json: [String: JSONValue] {
         switch self {
-        case let .online(name, peerID, endpoint, presence):
+        case let .online(name, peerID, endpoint, path, presence):
             presence.json.merging([
                 "event": "online", "username": .string(name.value), "peerId": .int(peerID.rawValue),
-                "endpoint": endpoint.map(JSONValue.string) ?? .null,
+                "endpoint": endpoint.map(JSONValue.string) ?? .null, "path": .string(path.rawValue),
             ]) { _, event in event }
         case let .offline(name, reason): ["event": "offline", "username": .string(name.value), "reason": .string(reason)]
         case let .presence(name, presence):
@@ -93,7 +93,8 @@ extension PeerEvent {
 
     func text(_ hints: Hints) -> String {
         switch self {
-        case let .online(name, _, _, presence), let .presence(name, presence): "* \(name) is \(presence.text)"
+        case let .online(name, _, _, path, presence): "* \(name) is \(presence.text) (\(path.rawValue))"
+        case let .presence(name, presence): "* \(name) is \(presence.text)"
         case let .offline(name, reason): "* \(name) is offline (\(reason))"
         case let .message(from, _, text): "<\(from)> \(text)"
         case let .delivered(to, _): "-> \(to): delivered"

@@ -11,6 +11,8 @@ struct SessionLogin: Sendable {
     let keys: AccountKeys
     /// Where buddies dial us.
     let endpoint: Endpoint
+    /// Further addresses buddies may dial, as they are at each login (docs/reachability.md 3.3).
+    let candidates: @Sendable () async -> [Candidate]
     let network: PeerNetwork
     let printer: EventPrinter
 
@@ -27,7 +29,7 @@ struct SessionLogin: Sendable {
     /// once and throws.
     func goOnline() async throws -> Online {
         let current = await network.currentPresence
-        let presence = PresenceAnnouncement(endpoint: endpoint, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
+        let presence = PresenceAnnouncement(endpoint: endpoint, candidates: await candidates(), capabilities: current.capabilities, status: current.status, statusText: current.statusText)
         let events = try await service.openStream(username: username, keys: keys, presence: presence)
         var lines = events.makeAsyncIterator()
         guard case .login(let grant)? = try await lines.next() else {
@@ -44,7 +46,7 @@ struct SessionLogin: Sendable {
         }
         printer.emit(.ready(username: grant.username, peerID: grant.lease.peerID.rawValue, endpoint: endpoint.description, leaseSeconds: grant.lease.seconds))
         grant.buddies.forEach { printer.emit(.buddy($0)) }
-        await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: grant.buddies.compactMap(PeerNetwork.Buddy.init), leaseSeconds: grant.lease.seconds)
+        await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: grant.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: service.isLoopback) }, leaseSeconds: grant.lease.seconds)
         return Online(lease: grant.lease, buddies: grant.buddies, events: events)
     }
 

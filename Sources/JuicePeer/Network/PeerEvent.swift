@@ -2,8 +2,8 @@ import JuiceCore
 
 /// What the peer network reports to the session.
 public enum PeerEvent: Sendable, Equatable {
-    /// A buddy is online and authenticated.
-    case online(Username, peerID: PeerID, endpoint: String?, presence: PeerPresence)
+    /// A buddy is online and authenticated, over `path`.
+    case online(Username, peerID: PeerID, endpoint: String?, path: SessionPath, presence: PeerPresence)
     /// A buddy went offline (goodbye, lost connection or keepalive timeout).
     case offline(Username, reason: String)
     /// A buddy changed flags or status.

@@ -40,6 +40,8 @@ public actor PeerNetwork {
     public func listen(host: String, port: Int) async throws -> Endpoint {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Punches and the STUN Binding leave from this port too (docs/reachability.md 3.2).
+            .serverChannelOption(.socketOption(.soReusePort), value: 1)
             .childChannelOption(.recvAllocator, value: PeerChannelHandler.handshakeAllocator)
             .childChannelInitializer { [driver] channel in driver.accept(channel) }
             .bind(host: host, port: port)

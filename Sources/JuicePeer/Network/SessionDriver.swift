@@ -104,7 +104,7 @@ final class SessionDriver: Sendable {
     private func dial(_ id: BuddySessions.LinkID, _ dial: BuddySessions.Dial) {
         let buddy = dial.buddy
         guard let identity else { return handle { $0.dialFailed(id, reason: "offline", now: .now) } }
-        let endpoint = dial.target
+        let endpoint = dial.target.address
         let connection: PeerConnection, start: [PeerConnection.Action]
         do {
             let handshake = try HandshakeInitiator(
@@ -118,12 +118,22 @@ final class SessionDriver: Sendable {
             report(.error("cannot start a handshake with \(buddy.username): \(error)"))
             return handle { $0.dialFailed(id, reason: "\(error)", now: .now) }
         }
-        ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .channelOption(.recvAllocator, value: PeerChannelHandler.handshakeAllocator)
             .channelInitializer { [self] channel in
                 PeerChannelHandler.install(on: channel, linkID: id, connection: connection, actions: start, dialled: true, driver: self)
             }
+        // A punch leaves from the listening port: its NAT mapping is the address the buddy holds
+        // for us, and their SYN toward it meets ours (TCP simultaneous open). Other dials keep
+        // ephemeral ports, so a redial to the same address never waits out a TIME_WAIT.
+        if dial.target.kind == .srflx, let local = listener.withLock({ $0?.localAddress }) {
+            bootstrap = bootstrap
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.soReusePort), value: 1)
+                .bind(to: local)
+        }
+        bootstrap
             .connect(host: endpoint.host, port: endpoint.port)
             .whenFailure { [self] _ in handle { $0.dialFailed(id, reason: "connection refused", now: .now) } }
     }

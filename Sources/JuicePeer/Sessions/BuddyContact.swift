@@ -8,12 +8,12 @@ public struct BuddyContact: Sendable, Equatable {
     public var endpoint: Endpoint?
     /// Further addresses the buddy may be reached at (their host addresses, the public mapping
     /// of their listening port): dialled at once with the endpoint, the first handshake wins.
-    public var candidates: [Endpoint]
+    public var candidates: [Candidate]
 
     /// At most this many addresses are dialled for one buddy at once; the rest are ignored.
     public static let maxDialTargets = 8
 
-    public init(username: Username, publicKey: [UInt8], peerID: PeerID, endpoint: Endpoint?, candidates: [Endpoint] = []) {
+    public init(username: Username, publicKey: [UInt8], peerID: PeerID, endpoint: Endpoint?, candidates: [Candidate] = []) {
         self.username = username
         self.publicKey = publicKey
         self.peerID = peerID
@@ -21,10 +21,13 @@ public struct BuddyContact: Sendable, Equatable {
         self.candidates = candidates
     }
 
-    /// Where to dial them: the endpoint, then the candidates, each once, at most ``maxDialTargets``.
-    public var dialTargets: [Endpoint] {
+    /// Where to dial them: the endpoint (a host address), then the candidates, each address once,
+    /// at most ``maxDialTargets``. Relayed candidates are not dialled directly (the relay path
+    /// is a TURN allocation's, docs/reachability.md 5).
+    public var dialTargets: [Candidate] {
         var seen = Set<Endpoint>()
-        return ([endpoint].compactMap { $0 } + candidates).filter { seen.insert($0).inserted }.prefix(Self.maxDialTargets).map { $0 }
+        let all = [endpoint].compactMap { $0.map { Candidate(kind: .host, address: $0) } } + candidates.filter { $0.kind != .relay }
+        return all.filter { seen.insert($0.address).inserted }.prefix(Self.maxDialTargets).map { $0 }
     }
 }
 

@@ -14,7 +14,7 @@ extension BuddySessions {
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
         return buddy.dialTargets.map { target in
             let id = newLinkID()
-            links[id] = Link(origin: .dialled(name), phase: .connecting, opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
+            links[id] = Link(origin: .dialled(name), phase: .connecting, path: SessionPath(dialling: target), opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
             return .dial(id, Dial(buddy: buddy, target: target, localPeerID: peerID, presence: presence))
         }
     }
@@ -150,7 +150,7 @@ extension BuddySessions {
         } else {
             outbox[name] = nil // what a past session left unconfirmed is not sent to a new arrival
             let endpoint = buddies[name]!.endpoint?.description
-            actions.append(.report(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, presence: presence)))
+            actions.append(.report(.online(name, peerID: link.remotePeerID ?? .offline, endpoint: endpoint, path: link.path, presence: presence)))
         }
         return actions
     }

@@ -35,6 +35,8 @@ public struct BuddySessions: Sendable {
 
         let origin: Origin
         var phase: Phase
+        /// Which way its bytes travel: a dial's from the candidate it dialled, `direct` when accepted.
+        var path: SessionPath = .direct
         /// When the connection was dialled or accepted.
         var opened: Instant
         /// The buddy's peer ID: the one dialled, or the one their M1 states.

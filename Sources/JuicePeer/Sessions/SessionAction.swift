@@ -28,7 +28,7 @@ extension BuddySessions {
     /// What a dial needs: whom, at which of their addresses, and what we state in M1.
     public struct Dial: Sendable, Equatable {
         public var buddy: BuddyContact
-        public var target: Endpoint
+        public var target: Candidate
         public var localPeerID: PeerID
         public var presence: PeerPresence
     }

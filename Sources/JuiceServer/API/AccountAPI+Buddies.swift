@@ -43,10 +43,17 @@ extension Components.Schemas.Buddy {
             publicKey: entry.publicKey.map { .init($0) },
             peerId: entry.peerID.rawValue,
             endpoint: entry.endpoint,
+            candidates: entry.candidates.isEmpty ? nil : entry.candidates.map(Components.Schemas.Candidate.init),
             status: .init(rawValue: entry.status) ?? .offline,
             statusText: entry.statusText.isEmpty ? nil : entry.statusText,
             camera: entry.capabilities.camera,
             mic: entry.capabilities.mic
         )
+    }
+}
+
+extension Components.Schemas.Candidate {
+    init(_ candidate: Candidate) {
+        self.init(_type: .init(rawValue: candidate.kind.rawValue)!, address: candidate.address.description)
     }
 }

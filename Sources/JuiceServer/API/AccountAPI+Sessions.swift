@@ -24,13 +24,14 @@ extension AccountAPI {
         let authKey = try Validate.authKey(body.authKey)
         let online = body.online ?? true
         let endpoint = try body.endpoint.map(Validate.endpoint)
+        let candidates = try Validate.candidates(body.candidates, from: ClientSource.current)
         let statusText = try Validate.statusText(body.statusText ?? "")
         if online && endpoint == nil { throw AccountError.invalid("endpoint is required to go online") }
 
         let token = try SessionToken.generate()
         let session: LoginSession = if online, let endpoint {
             .online(
-                endpoint: endpoint, capabilities: Capabilities(camera: body.camera ?? false, mic: body.mic ?? false),
+                endpoint: endpoint, candidates: candidates, capabilities: Capabilities(camera: body.camera ?? false, mic: body.mic ?? false),
                 status: body.status.flatMap { PresenceStatus(rawValue: $0.rawValue) } ?? .online, statusText: statusText,
                 leaseSeconds: settings.leaseSeconds, streamInstance: streamInstance
             )

@@ -52,6 +52,7 @@ extension JSONWriter {
             if let publicKey = buddy.publicKey { field("publicKey"); base64(publicKey) }
             field("peerId"); integer(buddy.peerId)
             if let endpoint = buddy.endpoint { field("endpoint"); string(endpoint) }
+            if let candidates = buddy.candidates { field("candidates"); self.candidates(candidates) }
             field("status"); string(buddy.status.rawValue)
             if let statusText = buddy.statusText { field("statusText"); string(statusText) }
             field("camera"); bool(buddy.camera)
@@ -69,5 +70,18 @@ extension JSONWriter {
     /// Bytes as a standard base64 string.
     mutating func base64(bytes: [UInt8]) {
         string(Data(bytes).base64EncodedString())
+    }
+
+    /// A candidate list (docs/reachability.md 3.1).
+    mutating func candidates(_ candidates: [Components.Schemas.Candidate]) {
+        beginArray()
+        for candidate in candidates {
+            element()
+            beginObject()
+            field("type"); string(candidate._type.rawValue)
+            field("address"); string(candidate.address)
+            endObject()
+        }
+        endArray()
     }
 }

@@ -24,6 +24,24 @@ enum Validate {
         do { return try Endpoint(raw) } catch { throw AccountError.invalid(error.description) }
     }
 
+    /// The login's candidates (docs/reachability.md 3.4): at most 8, each valid, no address
+    /// twice; loopback only from a loopback client. Any failure refuses the request.
+    static func candidates(_ raw: [Components.Schemas.Candidate]?, from source: ClientSource) throws -> [Candidate] {
+        guard let raw else { return [] }
+        guard raw.count <= Candidate.maxCount else { throw AccountError.invalid("at most \(Candidate.maxCount) candidates") }
+        var seen = Set<Endpoint>()
+        return try raw.map { item in
+            let candidate: Candidate
+            do {
+                candidate = try Candidate(kind: item._type.rawValue, address: item.address, allowLoopback: source.isLoopback)
+            } catch {
+                throw AccountError.invalid((error as? InvalidValue)?.description ?? "invalid candidate")
+            }
+            guard seen.insert(candidate.address).inserted else { throw AccountError.invalid("candidate \(candidate.address) is listed twice") }
+            return candidate
+        }
+    }
+
     static func statusText(_ raw: String) throws -> String {
         do { return try StatusText.validate(raw) } catch { throw AccountError.invalid(error.description) }
     }

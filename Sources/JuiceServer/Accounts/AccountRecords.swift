@@ -55,6 +55,8 @@ struct BuddyEntry: Sendable, Equatable {
     /// 0 unless an accepted buddy with a valid lease.
     let peerID: PeerID
     let endpoint: String?
+    /// Empty unless an accepted buddy with a valid lease.
+    let candidates: [Candidate]
     /// `offline`, `online`, `away` or `busy`.
     let status: String
     let statusText: String

@@ -12,6 +12,9 @@ struct ClientSource: Sendable, Hashable, CustomStringConvertible {
 
     init(description: String) { self.description = description }
 
+    /// A client on this machine: only such a client may state loopback candidates.
+    var isLoopback: Bool { Loopback.contains(host: description) }
+
     init(_ address: SocketAddress?) {
         description = address?.ipAddress.map { SourceAddress.of(ip: $0) } ?? "unknown"
     }

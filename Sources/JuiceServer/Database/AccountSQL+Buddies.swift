@@ -11,6 +11,7 @@ extension AccountSQL {
                CASE WHEN b.accepted_at IS NOT NULL THEN a.public_key END AS public_key,
                CASE WHEN v.visible THEN p.peer_id ELSE 0 END AS peer_id,
                CASE WHEN v.visible THEN p.endpoint END AS endpoint,
+               CASE WHEN v.visible THEN p.candidates ELSE '' END AS candidates,
                CASE WHEN v.visible THEN p.status ELSE 'offline' END AS status,
                CASE WHEN v.visible THEN p.status_text ELSE '' END AS status_text,
                (v.visible AND p.camera) AS camera,

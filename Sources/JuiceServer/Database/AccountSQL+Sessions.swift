@@ -8,7 +8,8 @@ extension AccountSQL {
     /// single row with NULL buddy columns when there are none), and the instance that held the
     /// replaced session's stream (`previous_stream_instance`), to be told it ended.
     /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text,
-    /// $10 username, $11 source, $12 clear failures, $13 remember source, $14 the instance holding its stream (NULL: none).
+    /// $10 username, $11 source, $12 clear failures, $13 remember source, $14 the instance holding its stream (NULL: none),
+    /// $15 candidates (stored form).
     public static let goOnline = PreparedStatement("go_online", """
         WITH \(settled(account: "$1", username: "$10", source: "$11", clear: "$12", remember: "$13")),
         before AS (SELECT stream_instance FROM presence_state WHERE account_id = $1), session AS (
@@ -20,7 +21,7 @@ extension AccountSQL {
         ), me AS (
             UPDATE presence_state
             SET peer_id = $4, endpoint = $5, camera = $6, mic = $7, status = $8, status_text = $9,
-                since = now(), lease_expires_at = (SELECT expires_at FROM session), stream_instance = $14
+                since = now(), lease_expires_at = (SELECT expires_at FROM session), stream_instance = $14, candidates = $15
             WHERE account_id = $1
             RETURNING lease_expires_at, pg_advisory_unlock(auth_lock_key($10)) AS unlocked
         )

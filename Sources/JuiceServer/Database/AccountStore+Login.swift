@@ -7,7 +7,7 @@ import Sodium
 enum LoginSession: Sendable {
     /// Presence published and the online session replaced.
     /// `streamInstance` is this instance's ID when the reply is a rendezvous stream.
-    case online(endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int, streamInstance: Int64?)
+    case online(endpoint: Endpoint, candidates: [Candidate], capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int, streamInstance: Int64?)
     /// A short-lived token for account commands; presence untouched.
     case command(seconds: Int)
 }
@@ -30,9 +30,9 @@ extension AccountStore {
         try await pool.withConnection { db in
             let started = try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
                 switch session {
-                case let .online(endpoint, capabilities, status, statusText, leaseSeconds, streamInstance):
+                case let .online(endpoint, candidates, capabilities, status, statusText, leaseSeconds, streamInstance):
                     let (lease, buddies, previous) = try Self.goOnline(
-                        db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint,
+                        db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint, candidates: candidates,
                         capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance, outcome: outcome
                     )
                     return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), previous)
@@ -42,7 +42,7 @@ extension AccountStore {
                     return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil)
                 }
             }
-            if case let .online(_, _, _, _, _, streamInstance) = session {
+            if case let .online(_, _, _, _, _, _, streamInstance) = session {
                 try Self.announce(db, [started.0.accountID])
                 try Self.checkStream(db, accountID: started.0.accountID, instance: started.1, unless: streamInstance)
             }
@@ -54,7 +54,8 @@ extension AccountStore {
     /// also returns the instance that held the replaced session's stream.
     private static func goOnline(
         _ db: PostgresConnection, accountID: Int64, tokenHash: [UInt8], leaseSeconds: Int,
-        endpoint: Endpoint, capabilities: Capabilities, status: PresenceStatus, statusText: String, streamInstance: Int64?, outcome: CheckOutcome
+        endpoint: Endpoint, candidates: [Candidate], capabilities: Capabilities, status: PresenceStatus, statusText: String, streamInstance: Int64?,
+        outcome: CheckOutcome
     ) throws -> (PresenceLease, [BuddyEntry], Int64?) {
         var attempt = 0
         while true {
@@ -65,6 +66,7 @@ extension AccountStore {
                     accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
                     capabilities.camera, capabilities.mic, status.rawValue, statusText,
                     outcome.username.value, outcome.source.description, outcome.clearFailures, outcome.rememberSource, streamInstance,
+                    candidates.map(\.description).joined(separator: ","),
                 ]).rows
                 guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
                 let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try date(first, "lease_expires_at"))

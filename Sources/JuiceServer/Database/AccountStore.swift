@@ -152,6 +152,8 @@ struct AccountStore: Sendable {
             publicKey: try row.decode("public_key", as: [UInt8]?.self),
             peerID: peerID,
             endpoint: try row.decode("endpoint", as: String?.self),
+            // Checked when stored; one that no longer parses is left out rather than fail the list.
+            candidates: try row.decode("candidates", as: String.self).split(separator: ",").compactMap { try? Candidate(stored: String($0)) },
             status: try row.decode("status"),
             statusText: try row.decode("status_text"),
             capabilities: Capabilities(camera: try row.decode("camera"), mic: try row.decode("mic"))

@@ -18,6 +18,7 @@ enum RendezvousLine {
             json.field("peerId"); json.integer(buddy.peerID.rawValue)
             if let publicKey = buddy.publicKey { json.field("publicKey"); json.base64(bytes: publicKey) }
             if let endpoint = buddy.endpoint { json.field("endpoint"); json.string(endpoint) }
+            if !buddy.candidates.isEmpty { json.field("candidates"); json.candidates(buddy.candidates.map(Components.Schemas.Candidate.init)) }
             json.field("status"); json.string(buddy.status)
             if !buddy.statusText.isEmpty { json.field("statusText"); json.string(buddy.statusText) }
             json.field("camera"); json.bool(buddy.capabilities.camera)
