@@ -174,12 +174,12 @@ import Testing
         }
     }
 
-    /// A certificate for 127.0.0.1 and its key, made by openssl in `directory`.
-    static func selfSignedCertificate(in directory: URL) async throws -> (certificate: String, key: String) {
+    /// A certificate for `ip` (127.0.0.1 unless told) and its key, made by openssl in `directory`.
+    static func selfSignedCertificate(in directory: URL, ip: String = "127.0.0.1") async throws -> (certificate: String, key: String) {
         let cert = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
         let openssl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
+            "-subj", "/CN=\(ip)", "-addext", "subjectAltName=IP:\(ip)", "-keyout", key, "-out", cert,
         ])
         try #require(openssl.status == 0, "openssl failed: \(openssl.error)")
         return (cert, key)
