@@ -20,6 +20,9 @@ struct NATLabEndToEndTests {
             #expect(online["path"] as? String == "direct")
             let seen = try #require(await alice.waitForEvent("online", timeout: .seconds(20)) { $0["username"] as? String == "dave" }, "alice: \(alice.output)")
             #expect(seen["path"] as? String == "direct")
+            alice.send("/buddies")
+            let listed = await alice.waitForEvent("buddy") { $0["username"] as? String == "dave" && $0["path"] is String }
+            #expect(listed?["path"] as? String == "direct", "/buddies shows the path: \(alice.output)")
             dave.send("/msg alice over the LAN")
             #expect(await alice.waitForEvent("message") { $0["text"] as? String == "over the LAN" } != nil, "alice: \(alice.output)")
             alice.send("/msg dave back")

@@ -86,7 +86,10 @@ actor SessionContext {
 
     private func refreshBuddies(print: Bool) async throws {
         let list = try await service.buddies()
-        if print { list.forEach { printer.emit(.buddy($0)) } }
+        if print {
+            let paths = await network.paths(of: list.compactMap { try? Username($0.username) })
+            for entry in list { printer.emit(.buddy(entry, path: (try? Username(entry.username)).flatMap { paths[$0] })) }
+        }
         await network.update(buddies: list.compactMap { PeerNetwork.Buddy($0, allowLoopback: service.isLoopback) })
     }
 }

@@ -5,7 +5,8 @@ import JuicePeer
 /// Everything a session reports, one per line: JSON objects with `--json`, else short text.
 public enum SessionEvent: Sendable {
     case ready(username: String, peerID: Int64, endpoint: String, leaseSeconds: Int)
-    case buddy(BuddyEntry)
+    /// A buddy list entry, with the path of the live session with them (nil: none).
+    case buddy(BuddyEntry, path: SessionPath? = nil)
     case renewed(leaseSeconds: Int)
     case info(String)
     case error(String)
@@ -19,10 +20,11 @@ public enum SessionEvent: Sendable {
         switch self {
         case let .ready(username, peerID, endpoint, lease):
             ["event": "ready", "username": .string(username), "peerId": .int(peerID), "endpoint": .string(endpoint), "leaseSeconds": .int(Int64(lease))]
-        case let .buddy(b):
+        case let .buddy(b, path):
             [
                 "event": "buddy", "username": .string(b.username), "relation": .string(b.relation.rawValue),
                 "peerId": .int(b.peerID.rawValue), "endpoint": b.endpoint.map(JSONValue.string) ?? .null,
+                "path": path.map { .string($0.rawValue) } ?? .null,
                 "status": .string(b.status.rawValue), "camera": .bool(b.capabilities.camera), "mic": .bool(b.capabilities.mic),
                 "publicKey": b.publicKey.map { .string(Data($0).base64EncodedString()) } ?? .null,
             ]
@@ -49,11 +51,11 @@ public enum SessionEvent: Sendable {
         switch self {
         case let .ready(username, peerID, endpoint, lease):
             "* online as \(username), peer ID \(peerID), listening on \(endpoint) (lease \(lease) s)"
-        case let .buddy(b):
+        case let .buddy(b, path):
             switch b.relation {
             case .accepted:
                 b.peerID.isOnline
-                    ? "* buddy \(b.username): \(b.status.rawValue), peer \(b.peerID.rawValue) at \(b.endpoint ?? "?")"
+                    ? "* buddy \(b.username): \(b.status.rawValue), peer \(b.peerID.rawValue) at \(b.endpoint ?? "?"), \(path.map { "\($0.rawValue) session" } ?? "no session")"
                     : "* buddy \(b.username): offline"
             case .incoming: "* \(b.username) wants to be your buddy: \(hints.accept(b.username))"
             case .outgoing: "* waiting for \(b.username) to accept your request"

@@ -113,6 +113,13 @@ public actor PeerNetwork {
     /// Our flags and status as buddies see them.
     public var currentPresence: PeerPresence { driver.read(\.presence) }
 
+    /// Which way the live session with each of `names` runs; nil for no session.
+    public func paths(of names: [Username]) -> [Username: SessionPath] {
+        driver.read { sessions in
+            Dictionary(uniqueKeysWithValues: names.compactMap { name in sessions.path(of: name).map { (name, $0) } })
+        }
+    }
+
     /// Pushes new flags or status to every buddy session. Status text that buddies would refuse
     /// (``StatusText``: too long, or control characters) is refused here.
     public func publish(_ presence: PeerPresence) throws(InvalidValue) {

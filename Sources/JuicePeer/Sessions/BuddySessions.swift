@@ -247,6 +247,9 @@ public struct BuddySessions: Sendable {
     /// The link that carries the session with `name`, if any.
     public func activeLink(_ name: Username) -> LinkID? { active[name] }
 
+    /// Which way the live session with `name` runs, if there is one.
+    public func path(of name: Username) -> SessionPath? { active[name].flatMap { links[$0]?.path } }
+
     // MARK: Leaving
 
     /// Leaves: no more dials or admissions; a goodbye on every session, each flushed before its
