@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (0 picks a free one).")
     var port = ServerConfiguration().port
 
-    @Option(name: .long, help: "Presence lease in seconds; clients renew at about half of it.")
+    @Option(name: .long, help: "Presence lease in seconds for clients without a rendezvous stream (they renew at about half of it); an open stream keeps its presence without renewals.")
     var leaseSeconds = AccountSettings().leaseSeconds
 
     @Option(name: .long, help: "Realm that salts client password hashes; clients must use the same one.")
