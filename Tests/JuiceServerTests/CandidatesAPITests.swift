@@ -50,6 +50,30 @@ import Testing
         }
     }
 
+    /// Candidates published later (a relay allocated after the login) go in a renewal: the
+    /// buddy's stream gets an introduction with them and the same peer ID.
+    @Test func aRenewalWithCandidatesIntroducesThemAgain() async throws {
+        try await withService { api, _, _ in
+            let alice = TestUser("alice"), bob = TestUser("bob")
+            for user in [alice, bob] { try await api.register(user) }
+            try await api.makeBuddies(alice, bob)
+            let aliceLogin = try await login(api, alice, candidates: [["type": "srflx", "address": "203.0.113.1:7000"]])
+            let token = try #require(aliceLogin.json["token"] as? String)
+            let peerID = try #require((aliceLogin.json["lease"] as? [String: Any])?["peerId"] as? Int64)
+            let (stream, _) = try await RendezvousClient.login(bob, on: api)
+            let renewed = try await api.request(.post, "/v1/sessions/current/renew", token: token, json: ["candidates": Self.candidates])
+            #expect(renewed.status == .ok, "\(renewed.body)")
+            let introduction = try #require(await stream.line(within: .seconds(10)) {
+                $0["type"] as? String == "introduction" && ($0["candidates"] as? [[String: String]])?.count == 3
+            }, "\(stream.lines)")
+            #expect(introduction.line["peerId"] as? Int64 == peerID)
+            let bad = try await api.request(.post, "/v1/sessions/current/renew", token: token, json: ["candidates": [["type": "host", "address": "10.0.0.1:22"]]])
+            #expect(bad.status == .badRequest)
+            let seen = (buddy("alice", in: try await api.buddies(try await api.token(bob, online: false)))?["candidates"] as? [[String: String]])?.count
+            #expect(seen == 3, "a refused renewal changes nothing")
+        }
+    }
+
     @Test(arguments: [
         (["type": "host", "address": "10.0.1.2:80"], "port"),
         (["type": "host", "address": "example.com:7000"], "IP"),

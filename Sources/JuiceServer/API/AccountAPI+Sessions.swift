@@ -59,6 +59,7 @@ extension AccountAPI {
             update.mic = body.mic
             update.status = body.status.flatMap { PresenceStatus(rawValue: $0.rawValue) }
             update.statusText = try body.statusText.map(Validate.statusText)
+            if body.candidates != nil { update.candidates = try Validate.candidates(body.candidates, from: ClientSource.current) }
         }
         guard let lease = try await store.renew(tokenHash: tokenHash, leaseSeconds: settings.leaseSeconds, update: update) else {
             throw AccountError.unauthenticated

@@ -70,4 +70,6 @@ struct PresenceUpdate: Sendable {
     var mic: Bool?
     var status: PresenceStatus?
     var statusText: String?
+    /// Replaces the candidates when set.
+    var candidates: [Candidate]?
 }

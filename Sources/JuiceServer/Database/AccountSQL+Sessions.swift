@@ -53,7 +53,8 @@ extension AccountSQL {
         """)
 
     /// Extends an online session's lease and applies optional presence changes.
-    /// $1 token hash, $2 lease seconds, $3 endpoint, $4 camera, $5 mic, $6 status, $7 status text.
+    /// $1 token hash, $2 lease seconds, $3 endpoint, $4 camera, $5 mic, $6 status, $7 status text,
+    /// $8 candidates (stored form).
     public static let renew = PreparedStatement("renew", """
         WITH session AS (
             UPDATE sessions SET expires_at = now() + make_interval(secs => $2)
@@ -63,10 +64,10 @@ extension AccountSQL {
         UPDATE presence_state p
         SET lease_expires_at = session.expires_at,
             endpoint = coalesce($3, p.endpoint), camera = coalesce($4, p.camera), mic = coalesce($5, p.mic),
-            status = coalesce($6, p.status), status_text = coalesce($7, p.status_text)
+            status = coalesce($6, p.status), status_text = coalesce($7, p.status_text), candidates = coalesce($8, p.candidates)
         FROM session
         WHERE p.account_id = session.account_id AND p.peer_id <> 0
-        RETURNING p.peer_id, extract(epoch FROM p.lease_expires_at)::float8 AS lease_expires_at
+        RETURNING p.account_id, p.peer_id, extract(epoch FROM p.lease_expires_at)::float8 AS lease_expires_at
         """)
 
     /// Revokes a token and, for an online session, sets the peer ID to 0. Returns `sessions` (1

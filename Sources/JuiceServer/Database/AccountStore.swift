@@ -40,12 +40,14 @@ struct AccountStore: Sendable {
         try await pool.withConnection { db in
             let binds: [any PostgresBindable] = [
                 tokenHash, leaseSeconds, update.endpoint?.description, update.camera, update.mic,
-                update.status?.rawValue, update.statusText,
+                update.status?.rawValue, update.statusText, update.candidates.map { $0.map(\.description).joined(separator: ",") },
             ]
             guard let row = try db.execute(AccountSQL.renew, binds).first else { return nil }
             guard let peerID = PeerID(rawValue: try row.decode("peer_id")) else {
                 throw PostgresError(.decoding, message: "peer ID out of range")
             }
+            // New candidates reach the buddies' streams as an introduction (same peer ID).
+            if update.candidates != nil { try Self.announce(db, [try row.decode("account_id", as: Int64.self)]) }
             return PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(row, "lease_expires_at"))
         }
     }

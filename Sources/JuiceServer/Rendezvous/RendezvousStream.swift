@@ -15,8 +15,20 @@ final class RendezvousStream: Sendable {
     private let state: Mutex<State>
 
     private struct State {
-        var told: [String: Int64]
+        /// What the client was told of each online buddy: a new peer ID or new candidates are
+        /// introduced again.
+        var told: [String: Told]
         var lastLine: ContinuousClock.Instant
+    }
+
+    private struct Told: Equatable {
+        var peerID: Int64
+        var candidates: [Candidate]
+
+        init(_ buddy: BuddyEntry) {
+            peerID = buddy.peerID.rawValue
+            candidates = buddy.candidates
+        }
     }
 
     /// A stream that starts with `firstLine`, whose client knows `buddies` as the login reply
@@ -25,8 +37,8 @@ final class RendezvousStream: Sendable {
         self.accountID = accountID
         self.peerID = peerID
         (lines, input) = AsyncStream.makeStream(of: HTTPBody.ByteChunk.self, bufferingPolicy: .bufferingNewest(1024))
-        var told: [String: Int64] = [:]
-        for buddy in buddies where buddy.isOnline { told[buddy.username.value] = buddy.peerID.rawValue }
+        var told: [String: Told] = [:]
+        for buddy in buddies where buddy.isOnline { told[buddy.username.value] = Told(buddy) }
         state = Mutex(State(told: told, lastLine: .now))
         input.yield(ArraySlice(firstLine))
         input.onTermination = { _ in onClose() }
@@ -37,13 +49,13 @@ final class RendezvousStream: Sendable {
         let line: [UInt8]? = state.withLock { state in
             let name = buddy.username.value, told = state.told[name]
             if buddy.isOnline {
-                guard told != buddy.peerID.rawValue else { return nil }
-                state.told[name] = buddy.peerID.rawValue
+                guard told != Told(buddy) else { return nil }
+                state.told[name] = Told(buddy)
                 return RendezvousLine.introduction(buddy)
             }
             guard let told else { return nil }
             state.told[name] = nil
-            return RendezvousLine.departure(username: name, peerID: told)
+            return RendezvousLine.departure(username: name, peerID: told.peerID)
         }
         if let line { write(line) }
     }
@@ -51,7 +63,7 @@ final class RendezvousStream: Sendable {
     /// `username` is no longer a buddy: a departure if it was introduced.
     func forget(_ username: String) {
         let told = state.withLock { $0.told.removeValue(forKey: username) }
-        if let told { write(RendezvousLine.departure(username: username, peerID: told)) }
+        if let told { write(RendezvousLine.departure(username: username, peerID: told.peerID)) }
     }
 
     /// Sends what changed since the client was last told, from the whole buddy list.
@@ -63,7 +75,7 @@ final class RendezvousStream: Sendable {
             for name in gone.keys { state.told[name] = nil }
             return gone
         }
-        for (name, peer) in gone { write(RendezvousLine.departure(username: name, peerID: peer)) }
+        for (name, told) in gone { write(RendezvousLine.departure(username: name, peerID: told.peerID)) }
     }
 
     /// Sends a keepalive if nothing was sent for `interval`.
