@@ -22,13 +22,19 @@ public struct BuddyContact: Sendable, Equatable {
     }
 
     /// Where to dial them: the endpoint (a host address), then the candidates, each address once,
-    /// at most ``maxDialTargets``. Relayed candidates are not dialled directly (the relay path
-    /// is a TURN allocation's, docs/reachability.md 5).
+    /// at most ``maxDialTargets``, relayed ones last.
     public var dialTargets: [Candidate] {
         var seen = Set<Endpoint>()
-        let all = [endpoint].compactMap { $0.map { Candidate(kind: .host, address: $0) } } + candidates.filter { $0.kind != .relay }
+        let all = [endpoint].compactMap { $0.map { Candidate(kind: .host, address: $0) } }
+            + candidates.filter { $0.kind != .relay } + candidates.filter { $0.kind == .relay }
         return all.filter { seen.insert($0.address).inserted }.prefix(Self.maxDialTargets).map { $0 }
     }
+
+    /// The targets dialled at once: host addresses and punches.
+    public var directTargets: [Candidate] { dialTargets.filter { $0.kind != .relay } }
+
+    /// The targets dialled once the direct ones had ``SessionSettings/relayDelay``.
+    public var relayTargets: [Candidate] { dialTargets.filter { $0.kind == .relay } }
 }
 
 /// How far a buddy's key may be trusted, from the pins (``KnownKeys``) and the buddy list.

@@ -3,20 +3,46 @@ import JuiceCore
 extension BuddySessions {
     // MARK: Opening
 
-    /// Dials a buddy at every address they may be reached at, all at once (the first handshake to
-    /// complete wins, and the other dials close), unless we are offline or leaving, they look
-    /// offline or have no address, their key is not trusted, a session with them exists, or an
-    /// attempt to dial them is under way.
+    /// Dials a buddy at every direct address they may be reached at, all at once (the first
+    /// handshake to complete wins, and the other dials close), and at their relayed addresses
+    /// ``SessionSettings/relayDelay`` later if none has made a session by then (at once when
+    /// they have no direct address, or when every direct dial failed sooner). Nothing happens
+    /// when we are offline or leaving, they look offline or have no address, their key is not
+    /// trusted, a session with them exists, or an attempt to dial them is under way.
     mutating func dial(_ name: Username, now: Instant) -> [SessionAction] {
         guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, !buddy.dialTargets.isEmpty,
               !distrusts(name), active[name] == nil,
               !links.values.contains(where: { $0.dialling == name }) else { return [] }
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
-        return buddy.dialTargets.map { target in
+        guard !buddy.directTargets.isEmpty else { return dialRelays(name, now: now) }
+        if !buddy.relayTargets.isEmpty { relayDials[name] = now + settings.relayDelay }
+        return dial(buddy, at: buddy.directTargets, now: now)
+    }
+
+    /// Dials `buddy` at `targets`, one link each.
+    private mutating func dial(_ buddy: BuddyContact, at targets: [Candidate], now: Instant) -> [SessionAction] {
+        targets.map { target in
             let id = newLinkID()
-            links[id] = Link(origin: .dialled(name), phase: .connecting, path: SessionPath(dialling: target), opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
+            links[id] = Link(origin: .dialled(buddy.username), phase: .connecting, path: SessionPath(dialling: target), opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
             return .dial(id, Dial(buddy: buddy, target: target, localPeerID: peerID, presence: presence))
         }
+    }
+
+    /// The relayed part of an attempt, unless a session exists by now.
+    mutating func dialRelays(_ name: Username, now: Instant) -> [SessionAction] {
+        relayDials[name] = nil
+        guard mode == .running, active[name] == nil, let buddy = buddies[name], buddy.peerID.isOnline, !distrusts(name) else { return [] }
+        return dial(buddy, at: buddy.relayTargets, now: now)
+    }
+
+    /// A session through a relay tries the direct addresses again, while no dial is under way;
+    /// a direct session that completes replaces it (``keeps(_:over:_:)``).
+    mutating func tryUpgrade(_ name: Username, now: Instant) -> [SessionAction] {
+        upgrades[name] = nil
+        guard mode == .running, let id = active[name], links[id]?.path == .relayed, let buddy = buddies[name], !distrusts(name) else { return [] }
+        upgrades[name] = now + settings.upgradeInterval
+        guard !links.values.contains(where: { $0.dialling == name }) else { return [] }
+        return dial(buddy, at: buddy.directTargets, now: now)
     }
 
     /// A dialled connection opened: its handshake deadline starts now.
@@ -31,26 +57,27 @@ extension BuddySessions {
     /// make room for it, or nil to close it at once (we are offline or leaving). Past the cap on
     /// unauthenticated connections from its source, the oldest from that source closes; past the
     /// overall cap, the oldest from the source that holds the most. It must send its M1 within
-    /// ``SessionSettings/firstMessageTimeout``.
-    public mutating func accept(from source: String, now: Instant) -> (LinkID, [SessionAction])? {
+    /// ``SessionSettings/firstMessageTimeout``. A connection a relay handed us (a buddy dialled
+    /// our relayed address) has `path` ``SessionPath/relayed``, and the relay's address as source.
+    public mutating func accept(from source: String, path: SessionPath = .direct, now: Instant) -> (LinkID, [SessionAction])? {
         guard mode == .running, peerID.isOnline else { return nil }
         let strangers = links.filter(\.value.isStranger)
         let fromSource = strangers.filter { $0.value.source == source }
         var crowded = fromSource
         if fromSource.count < settings.maxUnauthenticatedPerSource {
-            guard strangers.count >= settings.maxUnauthenticated else { return openLink(from: source, now: now, making: []) }
+            guard strangers.count >= settings.maxUnauthenticated else { return openLink(from: source, path: path, now: now, making: []) }
             let counts = Dictionary(grouping: strangers.values.compactMap(\.source), by: { $0 }).mapValues(\.count)
             let busiest = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
             crowded = strangers.filter { $0.value.source == busiest }
         }
         let oldest = crowded.min { ($0.value.opened, $0.key) < ($1.value.opened, $1.key) }?.key
-        return openLink(from: source, now: now, making: oldest.map { leave($0, goodbye: false, reason: "too many connections", now: now) } ?? [])
+        return openLink(from: source, path: path, now: now, making: oldest.map { leave($0, goodbye: false, reason: "too many connections", now: now) } ?? [])
     }
 
-    private mutating func openLink(from source: String, now: Instant, making room: [SessionAction]) -> (LinkID, [SessionAction]) {
+    private mutating func openLink(from source: String, path: SessionPath, now: Instant, making room: [SessionAction]) -> (LinkID, [SessionAction]) {
         let id = newLinkID()
         links[id] = Link(
-            origin: .accepted(source: source), phase: .handshaking(deadline: now + settings.firstMessageTimeout),
+            origin: .accepted(source: source), phase: .handshaking(deadline: now + settings.firstMessageTimeout), path: path,
             opened: now, stated: presence, lastHeard: now, nextPing: now
         )
         return (id, room)
@@ -127,6 +154,12 @@ extension BuddySessions {
         }
         active[name] = id
         retries[name] = nil
+        if link.path == .relayed {
+            if upgrades[name] == nil { upgrades[name] = now + settings.upgradeInterval }
+        } else {
+            relayDials[name] = nil
+            upgrades[name] = nil
+        }
         // When one of our dials made the session, the other addresses of that attempt lost the
         // race. (A session the buddy dialled leaves our dials running: the tie-break may yet
         // prefer one of them, on both sides.)
@@ -215,7 +248,11 @@ extension BuddySessions {
     /// a failed attempt is redialled, and a departure that waited for this link is reported now.
     mutating func handshakeEnded(_ link: Link, now: Instant) -> [SessionAction] {
         guard let name = link.candidate, active[name] == nil, !links.values.contains(where: { $0.candidate == name }) else { return [] }
-        guard let departure = departing[name] else { return link.dialling != nil ? scheduleRetry(name, now: now) : [] }
+        guard let departure = departing[name] else {
+            guard link.dialling != nil else { return [] }
+            // Every direct dial failed before the relay's turn: dial the relayed addresses now.
+            return relayDials[name] != nil ? dialRelays(name, now: now) : scheduleRetry(name, now: now)
+        }
         departing[name] = nil
         return [.report(.offline(name, reason: departure.reason))] + dropUnsent(to: name) + (departure.graceful ? [] : scheduleRetry(name, now: now))
     }

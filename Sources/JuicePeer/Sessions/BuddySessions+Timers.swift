@@ -37,6 +37,8 @@ extension BuddySessions {
             // away), or the window is over: the redials end; a later loss starts them again.
             if retries[name]?.at != nil { retries[name] = nil }
         }
+        for (name, at) in relayDials.sorted(by: { $0.key < $1.key }) where at <= now { actions += dialRelays(name, now: now) }
+        for (name, at) in upgrades.sorted(by: { $0.key < $1.key }) where at <= now { actions += tryUpgrade(name, now: now) }
         if case .leaving(let deadline) = mode, deadline <= now { links = [:] }
         if links.isEmpty { budget.forgetIdle(now: now) }
         return actions + finishIfDone()
@@ -59,6 +61,8 @@ extension BuddySessions {
             }
         }
         for retry in retries.values { consider(retry.at) }
+        relayDials.values.forEach(consider)
+        upgrades.values.forEach(consider)
         if case .leaving(let deadline) = mode { consider(deadline) }
         return earliest
     }

@@ -116,6 +116,10 @@ public struct BuddySessions: Sendable {
     var links: [LinkID: Link] = [:]
     var active: [Username: LinkID] = [:]
     var retries: [Username: Retry] = [:]
+    /// When an attempt's relayed addresses are dialled, unless a direct dial made a session first.
+    var relayDials: [Username: Instant] = [:]
+    /// When the direct dials are tried again for a session that runs through a relay.
+    var upgrades: [Username: Instant] = [:]
     var departing: [Username: Departure] = [:]
     /// Chat messages sent to each buddy and not yet confirmed.
     var outbox: [Username: Outbox] = [:]
@@ -205,6 +209,8 @@ public struct BuddySessions: Sendable {
     /// `reason`), and any redial.
     mutating func endSession(with name: Username, reason: String, now: Instant) -> [SessionAction] {
         retries[name] = nil
+        relayDials[name] = nil
+        upgrades[name] = nil
         var actions: [SessionAction] = []
         for (id, link) in links where link.candidate == name {
             actions += leave(id, goodbye: false, reason: reason, now: now)
@@ -260,6 +266,8 @@ public struct BuddySessions: Sendable {
         let deadline = now + settings.goodbyeTimeout
         mode = .leaving(deadline: deadline)
         retries = [:]
+        relayDials = [:]
+        upgrades = [:]
         departing = [:]
         var actions: [SessionAction] = [.stopListening]
         for id in links.keys.sorted() {

@@ -14,6 +14,14 @@ public struct SessionSettings: Sendable {
     public var firstRetryDelay: Duration = .milliseconds(500)
     /// The longest delay between two redials.
     public var maxRetryDelay: Duration = .seconds(30)
+    /// How long the direct dials of an attempt (host addresses and punches) have before the
+    /// buddy's relayed addresses are dialled too (docs/reachability.md 5.1): a punch between two
+    /// home NATs completes in one round trip, or after the kernel's SYN retransmit at 1 s when
+    /// one side's first SYN left before the other's opened its NAT; 2 s covers both with room.
+    public var relayDelay: Duration = .seconds(2)
+    /// While a session is relayed, how often the direct dials are tried again; the first that
+    /// completes takes the session over (docs/reachability.md 5.5).
+    public var upgradeInterval: Duration = .seconds(30)
     /// How long a goodbye may take to be written before its connection is closed anyway.
     public var goodbyeTimeout: Duration = .seconds(3)
     /// Handshakes each source address may start, before any public-key work.
