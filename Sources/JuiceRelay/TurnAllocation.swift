@@ -158,12 +158,27 @@ public final class TurnAllocation: Sendable {
         return try response.message.attribute(.lifetime)?.uint32() ?? lifetime ?? 0
     }
 
-    /// Deallocates (Refresh with LIFETIME 0, errors ignored) and closes the control connection.
-    /// Data connections already bound stay up until closed.
-    public func close() async {
-        _ = try? await refresh(lifetime: 0)
+    /// Deallocates (Refresh with LIFETIME 0) and closes the control connection; throws if the
+    /// server refused the Refresh (the connection is closed anyway, which ends the allocation
+    /// on coturn too). Data connections already bound stay up until closed.
+    public func deallocate() async throws {
+        defer { attempts.finish() }
+        do {
+            try await refresh(lifetime: 0)
+        } catch let error as StunError {
+            await connection.close()
+            // coturn closes the control connection as it deallocates, sometimes with a reset
+            // that discards its answer: a closed connection is a deallocation too (RFC 6062 §4.1).
+            if case .errorResponse = error { throw error }
+        } catch {
+            await connection.close() // a reset: the same
+        }
         await connection.close()
-        attempts.finish()
+    }
+
+    /// ``deallocate()``, errors ignored.
+    public func close() async {
+        try? await deallocate()
     }
 
     /// Whether the control connection is still open.
