@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "JuiceAPI",
                 "JuiceCore",
+                "JuiceRelay",
                 "Postgres",
                 "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -152,6 +153,7 @@ let package = Package(
                 "JuiceAPI",
                 "JuiceCore",
                 "JuicePeer",
+                "JuiceRelay",
                 "Sodium",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

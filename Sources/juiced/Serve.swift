@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import JuiceCore
 import JuiceServer
@@ -48,6 +49,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Open HTTP connections at most; more are closed at once.")
     var maxConnections = ConnectionLimits().maxConnections
 
+    @Option(name: .long, help: "HOST:PORT of the TURN server (coturn, TCP) clients relay through when no direct path works; needs --turn-secret-file. Without it clients only get direct and punched paths.")
+    var turnServer: String?
+
+    @Option(name: .long, help: "File holding the secret shared with coturn (its static-auth-secret, use-auth-secret): juiced makes each login a TURN credential of its own from it.")
+    var turnSecretFile: String?
+
     @OptionGroup var limits: AccountLimitOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
@@ -67,6 +74,22 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--host \(host) is not loopback: serve HTTPS there (--tls-certificate and --tls-key), or, only behind a TLS-terminating proxy, --insecure-plain-http")
         }
         _ = try Realm(realm)
+        guard (turnServer == nil) == (turnSecretFile == nil) else { throw ValidationError("--turn-server and --turn-secret-file go together") }
+        if let turnServer, (try? Endpoint(turnServer)) == nil { throw ValidationError("--turn-server must be HOST:PORT, got \(turnServer)") }
+    }
+
+    /// The relay settings, with the secret read from its file (which must hold 16 to 256
+    /// printable characters; surrounding whitespace is ignored).
+    func relaySettings() throws -> RelaySettings? {
+        guard let turnServer, let turnSecretFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: turnSecretFile) else {
+            throw ValidationError("cannot read --turn-secret-file \(turnSecretFile)")
+        }
+        let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (16...256).contains(secret.count), secret.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+            throw ValidationError("--turn-secret-file \(turnSecretFile) must hold one secret of 16 to 256 printable characters")
+        }
+        return RelaySettings(server: turnServer, secret: secret)
     }
 
     func run() async throws {
@@ -77,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         configuration.accounts.realm = try Realm(realm)
         configuration.accounts.leaseSeconds = leaseSeconds
         limits.apply(to: &configuration.accounts)
+        configuration.accounts.relay = try relaySettings()
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey

@@ -10,9 +10,12 @@ public struct LoginGrant: Sendable {
     /// The identity key pair, sealed under the password's key-encryption key.
     public var sealedIdentity: SealedIdentity
     public var buddies: [BuddyEntry]
+    /// The service's relay and a credential for it, when it has one (online logins only).
+    public var relay: RelayAccess?
 
     /// Creates a grant.
-    public init(username: String, lease: Lease, sealedIdentity: SealedIdentity, buddies: [BuddyEntry]) {
+    public init(username: String, lease: Lease, sealedIdentity: SealedIdentity, buddies: [BuddyEntry], relay: RelayAccess? = nil) {
+        self.relay = relay
         self.username = username
         self.lease = lease
         self.sealedIdentity = sealedIdentity

@@ -13,7 +13,10 @@ extension LoginGrant {
         } catch {
             throw ServiceError(status: nil, message: "the Juice server sent a malformed identity: \(error)")
         }
-        self.init(username: response.username, lease: Lease(response.lease), sealedIdentity: sealed, buddies: response.buddies.map(BuddyEntry.init))
+        self.init(
+            username: response.username, lease: Lease(response.lease), sealedIdentity: sealed, buddies: response.buddies.map(BuddyEntry.init),
+            relay: response.reachability.flatMap(RelayAccess.init)
+        )
     }
 }
 
@@ -57,7 +60,10 @@ extension BuddyEntry.Status {
 
 extension Components.Schemas.RenewRequest {
     init(_ change: PresenceChange) {
-        self.init(camera: change.camera, mic: change.mic, status: change.status.map(Components.Schemas.PresenceStatus.init), statusText: change.statusText)
+        self.init(
+            candidates: change.candidates.map { $0.map(Components.Schemas.Candidate.init) }, camera: change.camera, mic: change.mic,
+            status: change.status.map(Components.Schemas.PresenceStatus.init), statusText: change.statusText
+        )
     }
 }
 
@@ -85,5 +91,13 @@ extension Components.Schemas.Candidate {
     /// The API's form of one of our candidates.
     init(_ candidate: Candidate) {
         self.init(_type: .init(rawValue: candidate.kind.rawValue)!, address: candidate.address.description)
+    }
+}
+
+extension RelayAccess {
+    /// The login's `reachability`; nil (no relay) when its server is not `HOST:PORT`.
+    init?(_ reachability: Components.Schemas.Reachability) {
+        guard let server = try? Endpoint(reachability.turnServer) else { return nil }
+        self.init(server: server, username: reachability.username, password: reachability.password, expiresAt: reachability.expiresAt)
     }
 }

@@ -53,6 +53,17 @@ public actor PeerNetwork {
         return try Endpoint(host: ip, port: port)
     }
 
+    /// Takes a connection a TURN relay handed us (a buddy dialled our relayed address,
+    /// docs/reachability.md 5): from here on it is handled as one to our listener, with path
+    /// `relayed`. Call it on the channel's event loop, where the relay's handlers hand the
+    /// channel over (its bytes from then on are the buddy's); the peer handlers are added at the
+    /// end of the pipeline.
+    public nonisolated func acceptRelayed(_ channel: any Channel) {
+        channel.eventLoop.preconditionInEventLoop()
+        try? channel.syncOptions?.setOption(.recvAllocator, value: PeerChannelHandler.handshakeAllocator)
+        _ = driver.accept(channel, path: .relayed)
+    }
+
     /// Returns once ``shutdown()`` has finished (events are reported as they happen).
     public func run() async {
         await driver.waitUntilFinished()

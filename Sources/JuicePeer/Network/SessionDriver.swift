@@ -138,13 +138,14 @@ final class SessionDriver: Sendable {
             .whenFailure { [self] _ in handle { $0.dialFailed(id, reason: "connection refused", now: .now) } }
     }
 
-    /// Someone connected to the listener: a handler for the handshake as the responder, or a
-    /// close when the machine refuses the connection.
-    func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
+    /// Someone connected to the listener (or, with `path` relayed, to our relayed address): a
+    /// handler for the handshake as the responder, or a close when the machine refuses the
+    /// connection. Runs on the channel's event loop.
+    func accept(_ channel: any Channel, path: SessionPath = .direct) -> EventLoopFuture<Void> {
         let source = SourceAddress.of(channel.remoteAddress)
         guard let identity else { return channel.close() } // not online yet
         let accepted = handle { sessions -> ((BuddySessions.LinkID, PeerPresence)?, [SessionAction]) in
-            guard let (id, room) = sessions.accept(from: source, now: .now) else { return (nil, []) }
+            guard let (id, room) = sessions.accept(from: source, path: path, now: .now) else { return (nil, []) }
             return ((id, sessions.presence), room)
         }
         guard let (id, presence) = accepted else { return channel.close() }

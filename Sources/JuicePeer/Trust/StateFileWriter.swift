@@ -13,7 +13,7 @@ import Synchronization
 /// mode 0600 in the same directory, is synced, then renamed over the file.
 ///
 /// A failed write is kept until a later write succeeds or the owner takes it (``takeFailure()``).
-final class StateFileWriter: Sendable {
+public final class StateFileWriter: Sendable {
     /// The one queue that writes state files.
     static let queue = DispatchQueue(label: "juice.state-files", qos: .utility)
 
@@ -90,7 +90,8 @@ final class StateFileWriter: Sendable {
     }
 
     /// Replaces `file` atomically with `data`: a new 0600 temporary file, synced, then renamed.
-    static func write(_ data: Data, to file: URL) throws {
+    /// For a small file written rarely (the client's relay credential) without the queue.
+    public static func write(_ data: Data, to file: URL) throws {
         let directory = file.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

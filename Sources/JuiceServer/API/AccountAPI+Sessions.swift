@@ -45,7 +45,8 @@ extension AccountAPI {
             token: token.text,
             lease: .init(started.lease),
             identity: .init(publicKey: .init(started.identity.publicKey), sealedSecret: .init(started.identity.sealedSecret)),
-            buddies: started.buddies.map(Components.Schemas.Buddy.init)
+            buddies: started.buddies.map(Components.Schemas.Buddy.init),
+            reachability: online ? settings.relay?.reachability() : nil
         )
         return (reply, started)
     }

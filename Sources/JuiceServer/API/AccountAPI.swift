@@ -68,6 +68,8 @@ public struct AccountSettings: Sendable {
     public var registrationsPerAddressPerHour: Int = 20
     /// Pending buddy requests a user may have waiting for their consent.
     public var maxPendingRequests: Int = 100
+    /// The relay whose credentials online logins get; nil: none (docs/reachability.md 7).
+    public var relay: RelaySettings?
 
     /// The defaults.
     public init() {}

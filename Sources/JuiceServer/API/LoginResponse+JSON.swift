@@ -22,6 +22,7 @@ extension Components.Schemas.LoginResponse {
         json.field("sealedSecret"); json.base64(identity.sealedSecret)
         json.endObject()
         json.field("buddies"); json.buddies(buddies)
+        if let reachability { json.field("reachability"); json.reachability(reachability) }
         if let stream {
             json.field("keepaliveSeconds"); json.integer(Int(stream.keepaliveInterval.seconds.rounded(.up)))
             json.field("resumeSeconds"); json.integer(Int(stream.resumeGrace.seconds.rounded(.up)))
@@ -83,5 +84,15 @@ extension JSONWriter {
             endObject()
         }
         endArray()
+    }
+
+    /// The relay and a credential for it (docs/reachability.md 2.2).
+    mutating func reachability(_ reachability: Components.Schemas.Reachability) {
+        beginObject()
+        field("turnServer"); string(reachability.turnServer)
+        field("username"); string(reachability.username)
+        field("password"); string(reachability.password)
+        field("expiresAt"); string(ISO8601FormatStyleTranscoder().encode(reachability.expiresAt))
+        endObject()
     }
 }

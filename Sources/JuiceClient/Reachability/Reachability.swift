@@ -1,0 +1,178 @@
+import Foundation
+import JuiceCore
+import JuicePeer
+import JuiceRelay
+import NIOCore
+
+/// Where buddies can reach us besides our endpoint (docs/reachability.md 3 and 5), kept alive
+/// while online:
+/// - `host` candidates: our interfaces' addresses, when listening on all of them;
+/// - `srflx`: our NAT's public mapping of the listening port, from a STUN Binding sent from that
+///   port to the service's relay; the connection stays open, and a Binding every 25 s keeps the
+///   mapping alive;
+/// - `relay`: a TCP allocation (RFC 6062) on the relay; buddies' IPs get permissions, and each
+///   connection a buddy makes to it is handed to the peer network as a relayed session.
+///
+/// The relay and its credential come from the login reply, cached for the next login
+/// (``RelayAccessCache``); with a valid cache both are gathered before the login and stated in
+/// it; without one (a first login here), right after it, and published with one renewal.
+/// Everything here is bounded: a relay that does not answer within 2 s is left out.
+actor Reachability {
+    let listening: Endpoint
+    let hosts: [Candidate]
+    let network: PeerNetwork
+    let printer: EventPrinter
+    let cache: RelayAccessCache
+
+    private var access: RelayAccess?
+    private var binding: StunBinding?
+    private var allocation: TurnAllocation?
+    private var permitted: Set<StunAddress> = []
+
+    /// How long gathering may wait for the relay.
+    static let timeout: Duration = .seconds(2)
+    /// A cached credential is used only with this much left.
+    static let cacheMargin: TimeInterval = 2 * 3600
+    /// The Binding that keeps the NAT mapping alive (a NAT forgets an idle TCP mapping after
+    /// minutes at the least; 25 s matches the rendezvous stream's keepalive).
+    static let bindingInterval: Duration = .seconds(25)
+    /// Permissions last 300 s on the relay (RFC 8656); refreshed before.
+    static let permissionInterval: Duration = .seconds(240)
+
+    init(listening: Endpoint, hosts: [Candidate], network: PeerNetwork, printer: EventPrinter, cache: RelayAccessCache) {
+        self.listening = listening
+        self.hosts = hosts
+        self.network = network
+        self.printer = printer
+        self.cache = cache
+    }
+
+    /// Our candidates as they are now.
+    var candidates: [Candidate] {
+        var list = hosts
+        if let mapped = binding?.mappedAddress, let endpoint = try? Endpoint(host: mapped.host, port: Int(mapped.port)),
+           endpoint != listening, !hosts.contains(where: { $0.address == endpoint }) {
+            list.append(Candidate(kind: .srflx, address: endpoint))
+        }
+        if let relayed = allocation?.relayedAddress, let endpoint = try? Endpoint(host: relayed.host, port: Int(relayed.port)) {
+            list.append(Candidate(kind: .relay, address: endpoint))
+        }
+        return Array(list.prefix(Candidate.maxCount))
+    }
+
+    /// Before a login: gathers with the cached relay credential, if one is valid for 2 h more.
+    func prepare() async {
+        guard binding == nil, let cached = cache.load(), cached.isValid(for: Self.cacheMargin) else { return }
+        await gather(with: cached)
+    }
+
+    /// After a login whose reply offered `fresh`: caches it, and gathers with it what is still
+    /// missing. True when the candidates changed, so they must be published.
+    func adopt(_ fresh: RelayAccess?) async -> Bool {
+        guard let fresh else { return false }
+        do {
+            try cache.save(fresh)
+        } catch {
+            printer.emit(.error("cannot cache the relay credential: \(error)"))
+        }
+        let before = candidates
+        if access?.server != fresh.server || allocation == nil || binding == nil { await gather(with: fresh) }
+        return candidates != before
+    }
+
+    private func gather(with access: RelayAccess) async {
+        self.access = access
+        guard let server = Self.address(access.server) else {
+            printer.emit(.error("the relay \(access.server) is not an IP address; no relay"))
+            return
+        }
+        if binding == nil {
+            do {
+                binding = try await StunBinding.open(server: server, from: StunAddress(host: listening.host, port: UInt16(listening.port)), timeout: Self.timeout)
+            } catch {
+                printer.emit(.error("the relay \(access.server) did not answer a STUN Binding (\(error)); no public mapping"))
+            }
+        }
+        if allocation == nil {
+            do {
+                let credentials = TurnCredentials(username: access.username, password: access.password)
+                allocation = try await TurnAllocation.allocate(server: server, credentials: credentials, timeout: Self.timeout)
+                permitted = []
+            } catch {
+                printer.emit(.error("no relay allocation on \(access.server) (\(error)); relayed paths unavailable"))
+            }
+        }
+    }
+
+    /// Lets `buddies` reach our relayed address: a permission for each IP they may connect
+    /// from (their candidates and endpoint), new ones at once.
+    func permit(_ buddies: [PeerNetwork.Buddy]) async {
+        guard let allocation else { return }
+        let addresses = Set(buddies.flatMap { buddy in buddy.dialTargets.filter { $0.kind != .relay }.compactMap { Self.address($0.address) } }
+            .compactMap { StunAddress(ip: $0.ip, port: 0) })
+        let new = addresses.subtracting(permitted)
+        guard !new.isEmpty else { return }
+        do {
+            try await allocation.createPermission(for: Array(new))
+            permitted.formUnion(new)
+        } catch {
+            printer.emit(.error("the relay refused permissions for buddies (\(error))"))
+        }
+    }
+
+    /// While online: keeps the mapping and the allocation alive and hands each relayed
+    /// connection to the peer network. Returns when cancelled.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.keepAlive() }
+            group.addTask { await self.acceptRelayed() }
+            await group.waitForAll()
+        }
+    }
+
+    private func keepAlive() async {
+        var sinceRefresh: Duration = .zero, sincePermissions: Duration = .zero
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: Self.bindingInterval) } catch { return }
+            sinceRefresh += Self.bindingInterval
+            sincePermissions += Self.bindingInterval
+            if let binding, let mapped = try? await binding.refresh(), mapped != binding.mappedAddress {
+                printer.emit(.error("the NAT's public mapping of our port changed to \(mapped); buddies may need to dial us again"))
+            }
+            if let allocation, sinceRefresh >= .seconds(Int(allocation.lifetime / 2)) {
+                sinceRefresh = .zero
+                if (try? await allocation.refresh()) == nil { printer.emit(.error("refreshing the relay allocation failed")) }
+            }
+            if let allocation, sincePermissions >= Self.permissionInterval, !permitted.isEmpty {
+                sincePermissions = .zero
+                try? await allocation.createPermission(for: Array(permitted))
+            }
+        }
+    }
+
+    private func acceptRelayed() async {
+        guard let allocation else { return }
+        let network = self.network
+        for await attempt in allocation.connectionAttempts {
+            guard let data = try? await allocation.accept(attempt) else { continue }
+            do {
+                try await data.start { _ in network.acceptRelayed(data.channel) }
+            } catch {
+                await data.close()
+            }
+        }
+    }
+
+    /// Gives the relay back (deallocates) and closes the STUN connection.
+    func close() async {
+        if let allocation { try? await allocation.deallocate(); await allocation.close() }
+        await binding?.close()
+        allocation = nil
+        binding = nil
+    }
+
+    private static func address(_ endpoint: Endpoint) -> StunAddress? {
+        guard let port = UInt16(exactly: endpoint.port) else { return nil }
+        return StunAddress(host: endpoint.host, port: port)
+    }
+}
