@@ -200,8 +200,8 @@ public final class TurnAllocation: Sendable {
         if let nonce = try Self.staleNonce(in: response.message) {
             current.nonce = nonce
             auth.withLock { $0.nonce = nonce }
-            // XOR attributes depend on the transaction ID, so the retry keeps it... with a new ID
-            // the addresses must be re-encoded: re-derive them from the first request.
+            // A retry needs a new transaction ID, and XOR addresses are encoded with the ID:
+            // decode them with the first request's and encode them again with the new one.
             let retryID = StunMessage.randomTransactionID()
             let reencoded = try attributes.map { attribute throws(StunError) -> StunAttribute in
                 guard attribute.type == .xorPeerAddress, let id = transactionID else { return attribute }
