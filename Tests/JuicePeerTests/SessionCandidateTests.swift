@@ -56,4 +56,18 @@ import Testing
         #expect(m.sessions.retries[Machine.alice] != nil)
         #expect(dials(m.advance(.milliseconds(500))).count == 3)
     }
+
+    /// A buddy who publishes new candidates while our dials to their old ones still wait (a SYN
+    /// into a silent NAT waits up to 5 s) gets dials to the new ones at once: their punch toward
+    /// us has started, and ours must meet it.
+    @Test func newCandidatesDuringAnAttemptAreDialledAtOnce() throws {
+        var m = Machine()
+        let first = dials(m.setBuddies([aliceWithCandidates([])]))
+        #expect(first.count == 1)
+        let srflx = Candidate(kind: .srflx, address: try Endpoint("203.0.113.1:4000"))
+        let again = m.setBuddies([aliceWithCandidates([srflx])])
+        let targets = again.compactMap { if case .dial(_, let dial) = $0 { dial.target } else { nil } }
+        #expect(targets == [srflx], "only the new address")
+        #expect(dials(m.setBuddies([aliceWithCandidates([srflx])])).isEmpty, "nothing twice")
+    }
 }

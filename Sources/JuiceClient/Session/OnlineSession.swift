@@ -66,14 +66,18 @@ public struct OnlineSession: Sendable {
             await network.shutdown()
             throw ServiceError(status: nil, message: "listening on every interface, but none has a usable address; pass --advertise HOST:PORT")
         }
-        let candidates = hosts.filter { $0.address != endpoint }
+        let reachability = Reachability(
+            listening: bound, hosts: hosts.filter { $0.address != endpoint }, network: network, printer: printer,
+            cache: RelayAccessCache(directory: service.stateDirectory(for: username))
+        )
         let login = SessionLogin(
-            service: service, username: username, keys: keys, endpoint: endpoint, candidates: { candidates }, network: network, printer: printer
+            service: service, username: username, keys: keys, endpoint: endpoint, reachability: reachability, network: network, printer: printer
         )
         let online: SessionLogin.Online
         do {
             online = try await login.goOnline()
         } catch {
+            await reachability.close()
             await network.shutdown()
             throw error
         }
@@ -81,6 +85,7 @@ public struct OnlineSession: Sendable {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: PeerNetworkService(network: network), serviceName: "peer network"),
+                .init(service: ReachabilityService(reachability: reachability), serviceName: "reachability"),
                 .init(service: RendezvousKeeper(login: login, online: online), failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "rendezvous keeper"),
                 .init(service: reader, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "command reader"),
             ],

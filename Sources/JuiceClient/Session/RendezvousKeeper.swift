@@ -68,7 +68,7 @@ struct RendezvousKeeper: Service {
                 case .login, .resumed:
                     continue // first lines only, which the stream's reader already checked
                 }
-                await login.network.update(buddies: roster.contacts(allowLoopback: login.service.isLoopback))
+                await login.update(roster)
             }
             return .broken("the server closed it")
         } catch {
@@ -93,7 +93,7 @@ struct RendezvousKeeper: Service {
                     throw ServiceError(status: nil, message: "the resumed stream did not start with its resumed line")
                 }
                 roster = BuddyRoster(buddies)
-                await login.network.update(buddies: roster.contacts(allowLoopback: login.service.isLoopback))
+                await login.update(roster)
                 printer.emit(.info("rendezvous stream resumed"))
                 return events
             } catch let error as ServiceError where error.status == 401 {

@@ -11,8 +11,8 @@ struct SessionLogin: Sendable {
     let keys: AccountKeys
     /// Where buddies dial us.
     let endpoint: Endpoint
-    /// Further addresses buddies may dial, as they are at each login (docs/reachability.md 3.3).
-    let candidates: @Sendable () async -> [Candidate]
+    /// Further addresses buddies may dial, gathered before each login (docs/reachability.md 3.3).
+    let reachability: Reachability
     let network: PeerNetwork
     let printer: EventPrinter
 
@@ -29,7 +29,8 @@ struct SessionLogin: Sendable {
     /// once and throws.
     func goOnline() async throws -> Online {
         let current = await network.currentPresence
-        let presence = PresenceAnnouncement(endpoint: endpoint, candidates: await candidates(), capabilities: current.capabilities, status: current.status, statusText: current.statusText)
+        await reachability.prepare()
+        let presence = PresenceAnnouncement(endpoint: endpoint, candidates: await reachability.candidates, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
         let events = try await service.openStream(username: username, keys: keys, presence: presence)
         var lines = events.makeAsyncIterator()
         guard case .login(let grant)? = try await lines.next() else {
@@ -46,8 +47,26 @@ struct SessionLogin: Sendable {
         }
         printer.emit(.ready(username: grant.username, peerID: grant.lease.peerID.rawValue, endpoint: endpoint.description, leaseSeconds: grant.lease.seconds))
         grant.buddies.forEach { printer.emit(.buddy($0)) }
-        await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: grant.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: service.isLoopback) }, leaseSeconds: grant.lease.seconds)
+        let contacts = grant.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: service.isLoopback) }
+        await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: contacts, leaseSeconds: grant.lease.seconds)
+        // A first login here had no relay credential to gather with: gather now, and publish.
+        if await reachability.adopt(grant.relay) {
+            do {
+                _ = try await service.renew(PresenceChange(candidates: await reachability.candidates))
+            } catch {
+                printer.emit(.error("publishing our public and relayed addresses failed: \(error)"))
+            }
+        }
+        await reachability.permit(contacts)
         return Online(lease: grant.lease, buddies: grant.buddies, events: events)
+    }
+
+    /// Hands the buddies as `roster` now describes them to the peer network (which dials the
+    /// new ones), and lets them reach our relayed address.
+    func update(_ roster: BuddyRoster) async {
+        let contacts = roster.contacts(allowLoopback: service.isLoopback)
+        await network.update(buddies: contacts)
+        await reachability.permit(contacts)
     }
 
     /// The logout call, then `logged-out`. A 401 means we are already offline (the lease lapsed,

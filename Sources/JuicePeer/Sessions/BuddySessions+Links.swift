@@ -8,11 +8,14 @@ extension BuddySessions {
     /// ``SessionSettings/relayDelay`` later if none has made a session by then (at once when
     /// they have no direct address, or when every direct dial failed sooner). Nothing happens
     /// when we are offline or leaving, they look offline or have no address, their key is not
-    /// trusted, a session with them exists, or an attempt to dial them is under way.
+    /// trusted, or a session with them exists. While an attempt is under way, only direct
+    /// addresses it does not dial yet are dialled (the buddy published new candidates: a punch
+    /// must start while theirs does).
     mutating func dial(_ name: Username, now: Instant) -> [SessionAction] {
         guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, !buddy.dialTargets.isEmpty,
-              !distrusts(name), active[name] == nil,
-              !links.values.contains(where: { $0.dialling == name }) else { return [] }
+              !distrusts(name), active[name] == nil else { return [] }
+        let underWay = Set(links.values.filter { $0.dialling == name }.compactMap(\.target))
+        guard underWay.isEmpty else { return dial(buddy, at: buddy.directTargets.filter { !underWay.contains($0.address) }, now: now) }
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
         guard !buddy.directTargets.isEmpty else { return dialRelays(name, now: now) }
         if !buddy.relayTargets.isEmpty { relayDials[name] = now + settings.relayDelay }
@@ -23,7 +26,10 @@ extension BuddySessions {
     private mutating func dial(_ buddy: BuddyContact, at targets: [Candidate], now: Instant) -> [SessionAction] {
         targets.map { target in
             let id = newLinkID()
-            links[id] = Link(origin: .dialled(buddy.username), phase: .connecting, path: SessionPath(dialling: target), opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now)
+            links[id] = Link(
+                origin: .dialled(buddy.username), phase: .connecting, path: SessionPath(dialling: target), target: target.address,
+                opened: now, remotePeerID: buddy.peerID, stated: presence, lastHeard: now, nextPing: now
+            )
             return .dial(id, Dial(buddy: buddy, target: target, localPeerID: peerID, presence: presence))
         }
     }

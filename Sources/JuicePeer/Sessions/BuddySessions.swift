@@ -37,6 +37,8 @@ public struct BuddySessions: Sendable {
         var phase: Phase
         /// Which way its bytes travel: a dial's from the candidate it dialled, `direct` when accepted.
         var path: SessionPath = .direct
+        /// The address a dial went to.
+        var target: Endpoint?
         /// When the connection was dialled or accepted.
         var opened: Instant
         /// The buddy's peer ID: the one dialled, or the one their M1 states.
