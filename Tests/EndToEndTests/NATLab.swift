@@ -10,6 +10,8 @@ struct NATLab {
     let name: String
     let database: TestDatabase
     let server: ManagedProcess
+    /// coturn on the lab's internet (203.0.113.20:3478), sharing its secret with juiced.
+    let relay: ManagedProcess
     /// The lab's own directory: certificate, client homes, captures.
     let directory: URL
     let certificate: String
@@ -36,11 +38,24 @@ struct NATLab {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let (certificate, key) = try await TLSEndToEndTests.selfSignedCertificate(in: directory, ip: juicedAddress)
             database = try await TestDatabase.create("lab")
+            let secret = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            let secretFile = directory.appendingPathComponent("turn-secret")
+            try Data(secret.utf8).write(to: secretFile)
+            let relay = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), [
+                "netns", "exec", "nl-\(name)-inet", "/usr/bin/turnserver", "-n",
+                "--listening-ip", relayAddress, "--relay-ip", relayAddress, "--listening-port", "3478",
+                "--use-auth-secret", "--static-auth-secret", secret, "--realm", "juice.lab",
+                "--no-tls", "--no-dtls", "--no-cli", "--no-rfc5780", "--min-port", "50000", "--max-port", "50999",
+                "--log-file", "stdout", "--simple-log",
+                "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
+                "--db", directory.appendingPathComponent("turndb.sqlite").path,
+            ])
             let server = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), [
                 "netns", "exec", "nl-\(name)-inet", Binaries.juiced.path,
                 "--host", juicedAddress, "--port", "7480", "--tls-certificate", certificate, "--tls-key", key,
+                "--turn-server", "\(relayAddress):3478", "--turn-secret-file", secretFile.path,
             ], environment: JuiceProcesses.environment(for: database!))
-            let lab = NATLab(name: name, database: database!, server: server, directory: directory, certificate: certificate)
+            let lab = NATLab(name: name, database: database!, server: server, relay: relay, directory: directory, certificate: certificate)
             try await lab.waitForServer()
             try await body(lab)
             await lab.stop()
@@ -54,16 +69,20 @@ struct NATLab {
 
     private func waitForServer() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
+        var relayUp = false
         while ContinuousClock.now < deadline {
-            if server.errorOutput.contains("listening on https://\(Self.juicedAddress):7480") { return }
+            relayUp = relayUp || relay.output.contains { $0.contains("Total General servers") || $0.contains("IPv4. TCP listener opened on : \(Self.relayAddress):3478") }
+            if relayUp, server.errorOutput.contains("listening on https://\(Self.juicedAddress):7480") { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ProcessTimeout(command: "juiced in the lab (\(server.errorOutput))")
+        throw ProcessTimeout(command: "juiced and coturn in the lab (juiced: \(server.errorOutput); coturn: \(relay.output.suffix(20)))")
     }
 
     func stop() async {
         server.interrupt()
         _ = await server.waitForExit(timeout: .seconds(10))
+        relay.interrupt()
+        _ = await relay.waitForExit(timeout: .seconds(10))
         _ = try? await ManagedProcess.run(Self.netlab, ["down", name], timeout: .seconds(30))
         database.drop()
         try? FileManager.default.removeItem(at: directory)

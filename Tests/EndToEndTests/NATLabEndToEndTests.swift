@@ -33,4 +33,53 @@ struct NATLabEndToEndTests {
             }
         }
     }
+
+    /// Logs `a` (in `nodeA`) and `b` (in `nodeB`) in as buddies, waits for their session, and
+    /// checks that it runs over `path` on both sides and carries a message each way with receipts.
+    func chat(_ lab: NATLab, _ a: (String, String), _ b: (String, String), over path: String, within: Duration = .seconds(30)) async throws -> (ManagedProcess, ManagedProcess) {
+        try await lab.register(a.0, from: a.1)
+        try await lab.register(b.0, from: b.1)
+        try await lab.makeBuddies((a.0, a.1), (b.0, b.1))
+        let first = try lab.login(a.0, in: a.1)
+        try #require(await first.waitForEvent("ready") != nil, "\(a.0): \(first.errorOutput)")
+        let second = try lab.login(b.0, in: b.1)
+        let online = try #require(await second.waitForEvent("online", timeout: within) { $0["username"] as? String == a.0 }, "\(b.0): \(second.output) \(second.errorOutput); \(a.0): \(first.output)")
+        #expect(online["path"] as? String == path, "\(b.0) sees \(a.0) over \(online["path"] ?? "?"): \(second.output)")
+        let seen = try #require(await first.waitForEvent("online", timeout: within) { $0["username"] as? String == b.0 }, "\(a.0): \(first.output)")
+        #expect(seen["path"] as? String == path)
+        second.send("/msg \(a.0) hello over \(path)")
+        #expect(await first.waitForEvent("message") { $0["text"] as? String == "hello over \(path)" } != nil, "\(a.0): \(first.output)")
+        #expect(await second.waitForEvent("delivered") != nil, "\(b.0): \(second.output)")
+        first.send("/msg \(b.0) and back")
+        #expect(await second.waitForEvent("message") { $0["text"] as? String == "and back" } != nil, "\(b.0): \(second.output)")
+        #expect(await first.waitForEvent("delivered") != nil, "\(a.0): \(first.output)")
+        return (first, second)
+    }
+
+    func logOut(_ clients: ManagedProcess...) async {
+        for client in clients {
+            client.closeInput()
+            #expect(await client.waitForExit() == 0, "\(client.errorOutput)")
+        }
+    }
+
+    /// alice and bob sit behind two cone NATs (endpoint-independent mapping, filtering that
+    /// drops what they did not ask for): each learns the other's public mapping and dials it from
+    /// its listening port; the SYNs cross and TCP joins them (`punched`).
+    @Test func buddiesBehindTwoConeNATsPunchThrough() async throws {
+        try await NATLab.with { lab in
+            let (alice, bob) = try await chat(lab, ("alice", "home1"), ("bob", "home2"), over: "punched")
+            await logOut(alice, bob)
+        }
+    }
+
+    /// carol sits behind a symmetric NAT (a new random port per connection): no punch can meet
+    /// her, so after 2 s the pair dials the relayed addresses and the session runs through coturn
+    /// (`relayed`), end to end encrypted as any other.
+    @Test func aBuddyBehindASymmetricNATIsReachedThroughTheRelay() async throws {
+        try await NATLab.with(symmetricHome3: true) { lab in
+            let (alice, carol) = try await chat(lab, ("alice", "home1"), ("carol", "home3"), over: "relayed")
+            await logOut(alice, carol)
+        }
+    }
 }
