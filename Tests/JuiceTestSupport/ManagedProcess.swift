@@ -90,6 +90,9 @@ public final class ManagedProcess: Sendable {
     /// The process ID.
     public var pid: Int32 { process.processIdentifier }
 
+    /// True until the process exits.
+    public var isRunning: Bool { process.isRunning }
+
     /// Sends SIGKILL.
     public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
