@@ -92,4 +92,21 @@ import Testing
         #expect(closes(actions)[id] != nil || m.sessions.activeLink(Machine.alice) == links[0])
         #expect(m.sessions.path(of: Machine.alice) == .direct)
     }
+
+    /// A message to a buddy the server says is online, whom no path reached yet, is refused with
+    /// "no route" (not "offline"); once a session with that login was had and lost, "offline".
+    @Test func noPathYetIsNoRouteAndALostSessionIsOffline() throws {
+        var m = Machine()
+        let links = dials(m.setBuddies([alice([Self.direct])]))
+        for link in links { m.run { $0.dialFailed(link, reason: "connection refused", now: $1) } }
+        #expect(throws: InvalidValue("no route to alice yet: no direct or relayed path answered; still trying")) {
+            _ = try m.sessions.send(text: "hi", id: .random(), to: Machine.alice)
+        }
+        let retry = dials(m.advance(.milliseconds(500)))
+        m.dialCompletes(try #require(retry.first))
+        m.run { $0.closed(retry[0], graceful: false, reason: "connection reset", now: $1) }
+        #expect(throws: InvalidValue("alice is offline")) {
+            _ = try m.sessions.send(text: "hi", id: .random(), to: Machine.alice)
+        }
+    }
 }

@@ -160,6 +160,7 @@ extension BuddySessions {
         }
         active[name] = id
         retries[name] = nil
+        reached[name] = link.remotePeerID ?? buddies[name]?.peerID
         if link.path == .relayed {
             if upgrades[name] == nil { upgrades[name] = now + settings.upgradeInterval }
         } else {

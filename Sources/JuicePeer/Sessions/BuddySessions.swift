@@ -118,6 +118,9 @@ public struct BuddySessions: Sendable {
     var links: [LinkID: Link] = [:]
     var active: [Username: LinkID] = [:]
     var retries: [Username: Retry] = [:]
+    /// The login (peer ID) of each buddy we last had a session with: once it is lost, that buddy
+    /// reads offline; a buddy online by the server's word whom no path ever reached has no route.
+    var reached: [Username: PeerID] = [:]
     /// When an attempt's relayed addresses are dialled, unless a direct dial made a session first.
     var relayDials: [Username: Instant] = [:]
     /// When the direct dials are tried again for a session that runs through a relay.
@@ -203,8 +206,11 @@ public struct BuddySessions: Sendable {
         default: break
         }
         // While a departure is held for a session being set up, a message waits for that session.
-        guard active[name] != nil || departing[name] != nil else { return "\(name) is offline" }
-        return nil
+        guard active[name] == nil, departing[name] == nil else { return nil }
+        // Online as the server says, but no path ever reached this login of theirs: no route.
+        let buddy = buddies[name]!
+        guard buddy.peerID.isOnline, reached[name] != buddy.peerID else { return "\(name) is offline" }
+        return "no route to \(name) yet: no direct or relayed path answered; still trying"
     }
 
     /// Ends everything with a buddy: the live session with a goodbye (reported `offline` with
