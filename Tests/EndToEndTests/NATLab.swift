@@ -11,7 +11,9 @@ struct NATLab {
     let database: TestDatabase
     let server: ManagedProcess
     /// coturn on the lab's internet (203.0.113.20:3478), sharing its secret with juiced.
-    let relay: ManagedProcess
+    var relay: ManagedProcess { relayProcess.withLock { $0 } }
+    private let relayProcess: Locked<ManagedProcess>
+    private let relaySecret: String
     /// The lab's own directory: certificate, client homes, captures.
     let directory: URL
     let certificate: String
@@ -41,21 +43,15 @@ struct NATLab {
             let secret = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
             let secretFile = directory.appendingPathComponent("turn-secret")
             try Data(secret.utf8).write(to: secretFile)
-            let relay = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), [
-                "netns", "exec", "nl-\(name)-inet", "/usr/bin/turnserver", "-n",
-                "--listening-ip", relayAddress, "--relay-ip", relayAddress, "--listening-port", "3478",
-                "--use-auth-secret", "--static-auth-secret", secret, "--realm", "juice.lab",
-                "--no-tls", "--no-dtls", "--no-cli", "--no-rfc5780", "--min-port", "50000", "--max-port", "50999",
-                "--log-file", "stdout", "--simple-log",
-                "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
-                "--db", directory.appendingPathComponent("turndb.sqlite").path,
-            ])
+            let relay = try startRelay(lab: name, secret: secret, directory: directory)
             let server = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), [
                 "netns", "exec", "nl-\(name)-inet", Binaries.juiced.path,
                 "--host", juicedAddress, "--port", "7480", "--tls-certificate", certificate, "--tls-key", key,
                 "--turn-server", "\(relayAddress):3478", "--turn-secret-file", secretFile.path,
             ], environment: JuiceProcesses.environment(for: database!))
-            let lab = NATLab(name: name, database: database!, server: server, relay: relay, directory: directory, certificate: certificate)
+            let lab = NATLab(
+                name: name, database: database!, server: server, relayProcess: Locked(relay), relaySecret: secret, directory: directory, certificate: certificate
+            )
             try await lab.waitForServer()
             try await body(lab)
             await lab.stop()
@@ -65,6 +61,31 @@ struct NATLab {
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
+    }
+
+    /// coturn in the lab's internet namespace, in the foreground.
+    private static func startRelay(lab name: String, secret: String, directory: URL) throws -> ManagedProcess {
+        try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), [
+            "netns", "exec", "nl-\(name)-inet", "/usr/bin/turnserver", "-n",
+            "--listening-ip", relayAddress, "--relay-ip", relayAddress, "--listening-port", "3478",
+            "--use-auth-secret", "--static-auth-secret", secret, "--realm", "juice.lab",
+            "--no-tls", "--no-dtls", "--no-cli", "--no-rfc5780", "--min-port", "50000", "--max-port", "50999",
+            "--log-file", "stdout", "--simple-log",
+            "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
+            "--db", directory.appendingPathComponent("turndb.sqlite").path,
+        ])
+    }
+
+    /// Stops coturn (kill -9, as a crash would).
+    func stopRelay() async {
+        relay.kill()
+        _ = await relay.waitForExit(timeout: .seconds(10))
+    }
+
+    /// Starts coturn again, with the same secret.
+    func restartRelay() throws {
+        let process = try Self.startRelay(lab: name, secret: relaySecret, directory: directory)
+        relayProcess.withLock { $0 = process }
     }
 
     /// Waits for juiced to listen. coturn starts in about 0.1 s, well before the first client

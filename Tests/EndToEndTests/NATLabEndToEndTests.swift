@@ -82,4 +82,41 @@ struct NATLabEndToEndTests {
             await logOut(alice, carol)
         }
     }
+
+    /// coturn dies while alice chats with dave (direct) and bob (punched): those sessions do not
+    /// need it and go on. carol, behind the symmetric NAT, logs in meanwhile: a message to alice
+    /// is refused with "no route". When coturn is back, both gather a relay again, publish it,
+    /// and carol and alice meet through it.
+    @Test func withoutTheRelayOthersChatAndTheStrandedBuddyHearsNoRouteUntilItIsBack() async throws {
+        try await NATLab.with(symmetricHome3: true) { lab in
+            let users = [("alice", "home1"), ("bob", "home2"), ("dave", "neighbour1"), ("carol", "home3")]
+            for (user, node) in users { try await lab.register(user, from: node) }
+            for (user, node) in users.dropFirst() { try await lab.makeBuddies(("alice", "home1"), (user, node)) }
+            let alice = try lab.login("alice", in: "home1")
+            try #require(await alice.waitForEvent("ready") != nil, "alice: \(alice.errorOutput)")
+            let bob = try lab.login("bob", in: "home2"), dave = try lab.login("dave", in: "neighbour1")
+            for (client, path) in [(bob, "punched"), (dave, "direct")] {
+                let online = await client.waitForEvent("online", timeout: .seconds(30)) { $0["username"] as? String == "alice" }
+                #expect(online?["path"] as? String == path, "\(client.output)")
+            }
+
+            await lab.stopRelay()
+            let carol = try lab.login("carol", in: "home3")
+            try #require(await carol.waitForEvent("ready") != nil, "carol: \(carol.errorOutput)")
+            for (client, name) in [(bob, "bob"), (dave, "dave")] {
+                client.send("/msg alice still here without the relay")
+                #expect(await alice.waitForEvent("message") { $0["from"] as? String == name && $0["text"] as? String == "still here without the relay" } != nil, "alice: \(alice.output)")
+            }
+            carol.send("/msg alice hello?")
+            let refused = await carol.waitForEvent("error") { ($0["message"] as? String)?.hasPrefix("no route to alice") == true }
+            #expect(refused != nil, "carol: \(carol.output)")
+
+            try lab.restartRelay()
+            let online = await carol.waitForEvent("online", timeout: .seconds(40)) { $0["username"] as? String == "alice" }
+            #expect(online?["path"] as? String == "relayed", "carol: \(carol.output) \(carol.errorOutput); alice: \(alice.output)")
+            carol.send("/msg alice through the relay again")
+            #expect(await alice.waitForEvent("message") { $0["text"] as? String == "through the relay again" } != nil, "alice: \(alice.output)")
+            await logOut(alice, bob, dave, carol)
+        }
+    }
 }

@@ -39,12 +39,21 @@ actor Reachability {
     /// Permissions last 300 s on the relay (RFC 8656); refreshed before.
     static let permissionInterval: Duration = .seconds(240)
 
-    init(listening: Endpoint, hosts: [Candidate], network: PeerNetwork, printer: EventPrinter, cache: RelayAccessCache) {
+    /// Publishes changed candidates while online (a renewal).
+    let publish: @Sendable ([Candidate]) async -> Void
+    /// The buddies last permitted, for the permissions of a new allocation.
+    private var buddies: [PeerNetwork.Buddy] = []
+
+    init(
+        listening: Endpoint, hosts: [Candidate], network: PeerNetwork, printer: EventPrinter, cache: RelayAccessCache,
+        publish: @escaping @Sendable ([Candidate]) async -> Void
+    ) {
         self.listening = listening
         self.hosts = hosts
         self.network = network
         self.printer = printer
         self.cache = cache
+        self.publish = publish
     }
 
     /// Our candidates as they are now.
@@ -80,7 +89,9 @@ actor Reachability {
         return candidates != before
     }
 
-    private func gather(with access: RelayAccess) async {
+    /// Opens what is missing of the STUN connection and the allocation; `quietly` while
+    /// retrying (one report of a lost relay is enough).
+    private func gather(with access: RelayAccess, quietly: Bool = false) async {
         self.access = access
         guard let server = Self.address(access.server) else {
             printer.emit(.error("the relay \(access.server) is not an IP address; no relay"))
@@ -90,7 +101,7 @@ actor Reachability {
             do {
                 binding = try await StunBinding.open(server: server, from: StunAddress(host: listening.host, port: UInt16(listening.port)), timeout: Self.timeout)
             } catch {
-                printer.emit(.error("the relay \(access.server) did not answer a STUN Binding (\(error)); no public mapping"))
+                if !quietly { printer.emit(.error("the relay \(access.server) did not answer a STUN Binding (\(error)); no public mapping")) }
             }
         }
         if allocation == nil {
@@ -99,7 +110,7 @@ actor Reachability {
                 allocation = try await TurnAllocation.allocate(server: server, credentials: credentials, timeout: Self.timeout)
                 permitted = []
             } catch {
-                printer.emit(.error("no relay allocation on \(access.server) (\(error)); relayed paths unavailable"))
+                if !quietly { printer.emit(.error("no relay allocation on \(access.server) (\(error)); relayed paths unavailable until it answers")) }
             }
         }
     }
@@ -107,6 +118,7 @@ actor Reachability {
     /// Lets `buddies` reach our relayed address: a permission for each IP they may connect
     /// from (their candidates and endpoint), new ones at once.
     func permit(_ buddies: [PeerNetwork.Buddy]) async {
+        self.buddies = buddies
         guard let allocation else { return }
         let addresses = Set(buddies.flatMap { buddy in buddy.dialTargets.filter { $0.kind != .relay }.compactMap { Self.address($0.address) } }
             .compactMap { StunAddress(ip: $0.ip, port: 0) })
@@ -120,12 +132,14 @@ actor Reachability {
         }
     }
 
-    /// While online: keeps the mapping and the allocation alive and hands each relayed
-    /// connection to the peer network. Returns when cancelled.
+    /// While online: keeps the mapping and the allocation alive, hands each relayed connection
+    /// to the peer network, and when the relay is lost (coturn restarted, the network dropped)
+    /// publishes the candidates without it and gathers again after 1 s, doubling to 30 s.
+    /// Returns when cancelled.
     func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepAlive() }
-            group.addTask { await self.acceptRelayed() }
+            group.addTask { await self.keepRelay() }
             await group.waitForAll()
         }
     }
@@ -150,8 +164,32 @@ actor Reachability {
         }
     }
 
-    private func acceptRelayed() async {
-        guard let allocation else { return }
+    private func keepRelay() async {
+        guard let access else { return } // the service has no relay
+        var delay: Duration = .seconds(1)
+        while !Task.isCancelled {
+            if let allocation {
+                await acceptRelayed(allocation) // until its control connection closes
+                if Task.isCancelled { return }
+                printer.emit(.error("lost the relay allocation on \(access.server); gathering again"))
+                self.allocation = nil
+                await binding?.close()
+                binding = nil
+                await publish(candidates)
+                delay = .seconds(1)
+            }
+            do { try await Task.sleep(for: delay) } catch { return }
+            delay = min(delay * 2, .seconds(30))
+            let before = candidates
+            await gather(with: access, quietly: true)
+            guard allocation != nil else { continue }
+            await permit(buddies)
+            if candidates != before { await publish(candidates) }
+            printer.emit(.info("relay allocation on \(access.server) ready"))
+        }
+    }
+
+    private func acceptRelayed(_ allocation: TurnAllocation) async {
         let network = self.network
         for await attempt in allocation.connectionAttempts {
             guard let data = try? await allocation.accept(attempt) else { continue }

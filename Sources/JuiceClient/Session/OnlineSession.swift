@@ -69,7 +69,13 @@ public struct OnlineSession: Sendable {
         let reachability = Reachability(
             listening: bound, hosts: hosts.filter { $0.address != endpoint }, network: network, printer: printer,
             cache: RelayAccessCache(directory: service.stateDirectory(for: username))
-        )
+        ) { [service] candidates in
+            do {
+                _ = try await service.renew(PresenceChange(candidates: candidates))
+            } catch {
+                printer.emit(.error("publishing our addresses failed: \(error)"))
+            }
+        }
         let login = SessionLogin(
             service: service, username: username, keys: keys, endpoint: endpoint, reachability: reachability, network: network, printer: printer
         )

@@ -50,13 +50,7 @@ struct SessionLogin: Sendable {
         let contacts = grant.buddies.compactMap { PeerNetwork.Buddy($0, allowLoopback: service.isLoopback) }
         await network.goOnline(identity: identity, peerID: grant.lease.peerID, buddies: contacts, leaseSeconds: grant.lease.seconds)
         // A first login here had no relay credential to gather with: gather now, and publish.
-        if await reachability.adopt(grant.relay) {
-            do {
-                _ = try await service.renew(PresenceChange(candidates: await reachability.candidates))
-            } catch {
-                printer.emit(.error("publishing our public and relayed addresses failed: \(error)"))
-            }
-        }
+        if await reachability.adopt(grant.relay) { await reachability.publish(await reachability.candidates) }
         await reachability.permit(contacts)
         return Online(lease: grant.lease, buddies: grant.buddies, events: events)
     }

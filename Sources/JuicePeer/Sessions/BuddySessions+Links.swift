@@ -15,7 +15,10 @@ extension BuddySessions {
         guard mode == .running, peerID.isOnline, let buddy = buddies[name], buddy.peerID.isOnline, !buddy.dialTargets.isEmpty,
               !distrusts(name), active[name] == nil else { return [] }
         let underWay = Set(links.values.filter { $0.dialling == name }.compactMap(\.target))
-        guard underWay.isEmpty else { return dial(buddy, at: buddy.directTargets.filter { !underWay.contains($0.address) }, now: now) }
+        guard underWay.isEmpty else {
+            if relayDials[name] == nil, buddy.relayTargets.contains(where: { !underWay.contains($0.address) }) { relayDials[name] = now + settings.relayDelay }
+            return dial(buddy, at: buddy.directTargets.filter { !underWay.contains($0.address) }, now: now)
+        }
         if retries[name] != nil { retries[name]!.at = nil } // this is the attempt
         guard !buddy.directTargets.isEmpty else { return dialRelays(name, now: now) }
         if !buddy.relayTargets.isEmpty { relayDials[name] = now + settings.relayDelay }
@@ -38,7 +41,8 @@ extension BuddySessions {
     mutating func dialRelays(_ name: Username, now: Instant) -> [SessionAction] {
         relayDials[name] = nil
         guard mode == .running, active[name] == nil, let buddy = buddies[name], buddy.peerID.isOnline, !distrusts(name) else { return [] }
-        return dial(buddy, at: buddy.relayTargets, now: now)
+        let underWay = Set(links.values.filter { $0.dialling == name }.compactMap(\.target))
+        return dial(buddy, at: buddy.relayTargets.filter { !underWay.contains($0.address) }, now: now)
     }
 
     /// A session through a relay tries the direct addresses again, while no dial is under way;
