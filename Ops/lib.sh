@@ -7,10 +7,11 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages a fresh machine lacks: the C libraries (libpwquality with cracklib's
 # dictionary among them), pkg-config, PostgreSQL, Python for schemathesis, and the NAT lab's tools
-# (iproute2, nftables, conntrack: Ops/netlab), and coturn's turnserver for JuiceRelayTests.
+# (iproute2, nftables, conntrack, tcpdump: Ops/netlab and its tests), and coturn's turnserver
+# (JuiceRelayTests, the lab).
 ensure_packages() {
     ensure_debs libsodium-dev libpq-dev libpwquality-dev cracklib-runtime pkg-config postgresql postgresql-client postgresql-contrib openssl curl wrk python3 python3-venv \
-        iproute2 nftables conntrack coturn
+        iproute2 nftables conntrack coturn tcpdump
     command -v swift >/dev/null || die "Swift is not installed (need Swift 6.2 or newer on PATH)"
 }
 

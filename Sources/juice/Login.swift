@@ -7,7 +7,7 @@ import JuicePeer
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Go online and chat; EOF, /quit, Ctrl-C or SIGTERM logs out.",
-        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit. The lease is renewed at half its length; a session the server no longer knows logs in again, and if that fails the session ends with an error and exit status 1."
+        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit. The login's reply stays open as the rendezvous stream, so no renewals are sent; a broken stream is resumed with the same peer ID; a session the server no longer knows logs in again, and if that fails (or a newer login of the same user replaced this one) the session ends with an error and exit status 1. Buddies are reached directly, through both NATs (punched) or through the service's TURN relay; /buddies shows which."
     )
 
     @Argument(help: "Your username.")

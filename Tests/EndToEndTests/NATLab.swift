@@ -138,6 +138,22 @@ struct NATLab {
         try await ManagedProcess.run(URL(fileURLWithPath: "/usr/sbin/ip"), ["netns", "exec", namespace(node), executable.path] + arguments, stdin: stdin, environment: environment)
     }
 
+    /// A packet capture (tcpdump, every interface, whole packets) in `node`'s namespace, until
+    /// ``stopCapture(_:)``; returns once tcpdump listens.
+    func capture(_ node: String) async throws -> (process: ManagedProcess, file: URL) {
+        let file = directory.appendingPathComponent("\(node).pcap")
+        let tcpdump = try start(node, URL(fileURLWithPath: "/usr/bin/tcpdump"), ["-i", "any", "-s", "0", "-U", "-n", "-w", file.path])
+        try #require(await tcpdump.waitForStderr("listening on", timeout: .seconds(10)), "tcpdump in \(node): \(tcpdump.errorOutput)")
+        return (tcpdump, file)
+    }
+
+    /// Stops a capture; returns what it captured.
+    func stopCapture(_ capture: (process: ManagedProcess, file: URL)) async throws -> Data {
+        capture.process.interrupt()
+        _ = await capture.process.waitForExit(timeout: .seconds(10))
+        return try Data(contentsOf: capture.file)
+    }
+
     /// The client options every lab user shares: the server, its certificate, and a home of its own.
     func clientArguments() -> [String] { ["--server", Self.serverURL, "--ca-file", certificate] }
     func clientEnvironment(_ user: String) -> [String: String] { ["JUICE_HOME": directory.appendingPathComponent("home-\(user)").path] }

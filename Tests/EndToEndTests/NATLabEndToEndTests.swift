@@ -119,4 +119,44 @@ struct NATLabEndToEndTests {
             await logOut(alice, bob, dave, carol)
         }
     }
+
+    /// Captures at each NAT (LAN and WAN side) and on the lab's internet (juiced and the relay)
+    /// while four users go online and chat over all three paths: none holds a message, a
+    /// username, a status text or a presence flag's name in clear.
+    @Test func noCaptureOnAnyPathHoldsAnythingInClear() async throws {
+        try await NATLab.with(symmetricHome3: true) { lab in
+            let alice = ("albertine", "home1")
+            let others = [("bartholomew", "home2"), ("dorothea", "neighbour1"), ("carolina", "home3")]
+            for (user, node) in [alice] + others { try await lab.register(user, from: node) }
+            for other in others { try await lab.makeBuddies(alice, other) }
+            var captures: [(process: ManagedProcess, file: URL)] = []
+            for node in ["router1", "router2", "router3", "internet"] { captures.append(try await lab.capture(node)) }
+
+            let first = try lab.login(alice.0, in: alice.1, ["--camera"])
+            try #require(await first.waitForEvent("ready") != nil, "\(first.errorOutput)")
+            first.send("/status away confidential-status-words")
+            var secrets = [alice.0, "confidential-status-words"] + others.map(\.0)
+            let t0 = ContinuousClock.now
+            for (user, node) in others {
+                print("TIMING \(user) \(ContinuousClock.now - t0)")
+                let client = try lab.login(user, in: node)
+                try #require(await client.waitForEvent("online", timeout: .seconds(30)) { $0["username"] as? String == alice.0 } != nil, "\(user): \(client.output)")
+                let text = "secret words from \(user)"
+                secrets.append(text)
+                client.send("/msg \(alice.0) \(text)")
+                #expect(await first.waitForEvent("message") { $0["text"] as? String == text } != nil, "\(first.output)")
+                await logOut(client)
+            }
+            await logOut(first)
+            print("TIMING out \(ContinuousClock.now - t0)")
+
+            for (node, capture) in zip(["router1", "router2", "router3", "internet"], captures) {
+                let bytes = try await lab.stopCapture(capture)
+                #expect(bytes.count > 1000, "\(node) captured \(bytes.count) bytes")
+                for secret in secrets + ["camera", "statusText"] {
+                    #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(node)'s capture holds \"\(secret)\" in clear")
+                }
+            }
+        }
+    }
 }

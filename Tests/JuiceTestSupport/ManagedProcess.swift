@@ -90,6 +90,16 @@ public final class ManagedProcess: Sendable {
     /// The process ID.
     public var pid: Int32 { process.processIdentifier }
 
+    /// Waits (bounded) until standard error contains `text`.
+    public func waitForStderr(_ text: String, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if errorOutput.contains(text) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return errorOutput.contains(text)
+    }
+
     /// True until the process exits.
     public var isRunning: Bool { process.isRunning }
 
