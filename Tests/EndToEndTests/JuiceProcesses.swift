@@ -58,13 +58,18 @@ struct JuiceProcesses {
         throw ProcessTimeout(command: "juiced (\(server.errorOutput))")
     }
 
-    /// kill -9 of `juiced`, which closes nothing gracefully (its streams break, its instance's
-    /// heartbeat stops), then, `down` later, a new `juiced` on the same port, database and
-    /// options; returns once the new one listens.
-    func restartServer(down: Duration = .zero) async throws {
+    /// Stops `juiced` with `signal` (by default kill -9, which closes nothing gracefully: its
+    /// streams break, its instance's heartbeat stops), then, `down` later, starts a new `juiced`
+    /// on the same port, database and options; returns once the new one listens. A `juiced`
+    /// still running 10 s after the signal is killed, and that is an error.
+    func restartServer(signal: Int32 = SIGKILL, down: Duration = .zero) async throws {
         let old = server
-        old.kill()
-        guard await old.waitForExit(timeout: .seconds(10)) != nil else { throw ProcessTimeout(command: "the killed juiced") }
+        Foundation.kill(old.pid, signal)
+        guard await old.waitForExit(timeout: .seconds(10)) != nil else {
+            old.kill()
+            _ = await old.waitForExit(timeout: .seconds(10))
+            throw ProcessTimeout(command: "juiced after signal \(signal) (\(old.errorOutput.suffix(2000)))")
+        }
         try await Task.sleep(for: down)
         let port = try #require(URL(string: url)?.port)
         let scheme = try #require(URL(string: url)?.scheme)
@@ -122,7 +127,7 @@ struct JuiceProcesses {
         try await requestCounts().values.reduce(0, +)
     }
 
-    /// API requests served so far by operation (the `operation` label: `login`, `renew`,
+    /// API requests served so far (by this `juiced`: a restart starts from zero) by operation (the `operation` label: `login`, `renew`,
     /// `logout`, `resumeStream`, ...), whatever their status, leaving out health, readiness and
     /// metrics scrapes.
     func requestCounts() async throws -> [String: Int] {
