@@ -140,6 +140,29 @@ import Testing
         }
     }
 
+    /// An admin revokes alice's session three times in a row: each time her stream ends
+    /// (`ended` `logout`) and she logs in again at once, with a new peer ID, and goes on. (The
+    /// login again used to fail now and then with "cannot reach the Juice server": juiced closes
+    /// a stream's connection after its last line, and the client reused it for the new login.)
+    @Test func aRevokedSessionLogsInAgainEveryTime() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice"], buddies: [])
+            let alice = try juice.login("alice", password: testPassword)
+            let first = try #require(await alice.waitForEvent("ready"), "alice: \(alice.errorOutput)")
+            var peers: Set<Int64> = [try #require(first["peerId"] as? Int64)]
+            for round in 1...3 {
+                _ = try await juice.psql("delete from sessions where online and account_id = (select id from accounts where username = 'alice')")
+                let again = await alice.waitForEvent("ready", timeout: .seconds(10)) { !peers.contains($0["peerId"] as? Int64 ?? 0) }
+                let peer = try #require(again?["peerId"] as? Int64, "round \(round): alice: \(alice.output) \(alice.errorOutput)")
+                peers.insert(peer)
+                #expect(try await juice.psql("select peer_id from presence where username = 'alice'") == ["\(peer)"])
+            }
+            #expect(!alice.output.contains { $0.contains("failed") }, "alice: \(alice.output)")
+            alice.closeInput()
+            #expect(await alice.waitForExit() == 0, "alice: \(alice.output) \(alice.errorOutput)")
+        }
+    }
+
     /// A second `juice login alice` replaces the first session: the first hears `ended`
     /// `replaced` on its stream, says so in an `error`, and exits non-zero without logging in
     /// again (that would replace the newer one in turn); the second stays online.
