@@ -4,7 +4,8 @@ import Testing
 
 /// `juice login` follows the rendezvous stream (docs/protocol.md 2.3.1): one call to go online,
 /// none to stay online, buddies introduced through the stream, a killed client read offline
-/// after the resume grace, a killed server survived by resuming, a newer login ending this one.
+/// after the resume grace, a killed or stopped server survived by resuming, a revoked session
+/// logging in again, a newer login ending this one.
 @Suite(.serialized) struct RendezvousEndToEndTests {
     /// With a 2 s lease (an old client renewed every second), two buddies who chat and stay
     /// online for 6 s made exactly one login call each and no renewal, and stay online past
@@ -84,6 +85,8 @@ import Testing
             print("kill -9 of a client: its buddy read it offline after \(bobSawOffline), the server after \(offlineAfter.map { "\($0)" } ?? "more than 15 s")")
             let after = try #require(offlineAfter, "the server still reads alice online 15 s after her kill -9")
             // The grace is 5 s from the server noticing the close; the check is a psql run away.
+            // 5.2–5.4 s measured here; reachability.md 2.8 saw up to 9.0 s in the whole suite's
+            // parallel run on 2 cores (the close is recorded late), hence 10 s.
             #expect(after >= .seconds(4.5), "alice read offline before her resume grace was over")
             #expect(after < .seconds(10), "alice read offline only after \(after)")
 
