@@ -9,7 +9,11 @@ import Testing
 /// A real `juiced` on a fresh database and port, plus helpers to run `juice` and `psql` against it.
 struct JuiceProcesses {
     let database: TestDatabase
-    let server: ManagedProcess
+    /// The `juiced` running now: ``restartServer()`` replaces it.
+    var server: ManagedProcess { running.withLock { $0 } }
+    private let running: Locked<ManagedProcess>
+    /// The options `juiced` was started with but `--port`, for a restart.
+    private let serverArguments: [String]
     let url: String
     /// Where the test's clients keep their state (`JUICE_HOME`); removed by ``stop()``.
     let clientHome: String
@@ -28,19 +32,50 @@ struct JuiceProcesses {
 
     static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", clientHome: String? = nil) async throws -> JuiceProcesses {
         let database = try await TestDatabase.create("e2e")
-        let server = try ManagedProcess(Binaries.juiced, ["--port", "0", "--lease-seconds", String(leaseSeconds)] + extraArguments, environment: environment(for: database))
+        let arguments = ["--lease-seconds", String(leaseSeconds)] + extraArguments
+        do {
+            let (server, address) = try await launchServer(port: 0, arguments: arguments, database: database, scheme: scheme)
+            let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path
+            return JuiceProcesses(database: database, running: Locked(server), serverArguments: arguments, url: address, clientHome: clientHome ?? home)
+        } catch {
+            database.drop()
+            throw error
+        }
+    }
+
+    /// Starts `juiced` on `port` (0: one the OS picks) and waits until it listens; returns it
+    /// and its URL. A `juiced` that exits or does not listen within 30 s is an error.
+    private static func launchServer(port: Int, arguments: [String], database: TestDatabase, scheme: String) async throws -> (ManagedProcess, String) {
+        let server = try ManagedProcess(Binaries.juiced, ["--port", String(port)] + arguments, environment: environment(for: database))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let range = server.errorOutput.range(of: #"listening on \#(scheme)://127\.0\.0\.1:\d+"#, options: .regularExpression) {
-                let address = server.errorOutput[range].replacingOccurrences(of: "listening on ", with: "")
-                let home = FileManager.default.temporaryDirectory.appendingPathComponent("juice-home-\(database.name)").path
-                return JuiceProcesses(database: database, server: server, url: address, clientHome: clientHome ?? home)
+                return (server, server.errorOutput[range].replacingOccurrences(of: "listening on ", with: ""))
             }
-            try await Task.sleep(for: .milliseconds(50))
+            if await server.waitForExit(timeout: .milliseconds(50)) != nil { break }
         }
         server.kill()
-        database.drop()
         throw ProcessTimeout(command: "juiced (\(server.errorOutput))")
+    }
+
+    /// Stops `juiced` with `signal` (by default kill -9, which closes nothing gracefully: its
+    /// streams break, its instance's heartbeat stops), then, `down` later, starts a new `juiced`
+    /// on the same port, database and options; returns once the new one listens. A `juiced`
+    /// still running 10 s after the signal is killed, and that is an error.
+    func restartServer(signal: Int32 = SIGKILL, down: Duration = .zero) async throws {
+        let old = server
+        Foundation.kill(old.pid, signal)
+        guard await old.waitForExit(timeout: .seconds(10)) != nil else {
+            old.kill()
+            _ = await old.waitForExit(timeout: .seconds(10))
+            throw ProcessTimeout(command: "juiced after signal \(signal) (\(old.errorOutput.suffix(2000)))")
+        }
+        try await Task.sleep(for: down)
+        let port = try #require(URL(string: url)?.port)
+        let scheme = try #require(URL(string: url)?.scheme)
+        let (new, address) = try await Self.launchServer(port: port, arguments: serverArguments, database: database, scheme: scheme)
+        running.withLock { $0 = new }
+        #expect(address == url)
     }
 
     /// Runs `body` with a fresh service, and always stops it afterwards.
@@ -89,11 +124,23 @@ struct JuiceProcesses {
     /// Total API requests served so far, from the service's own Prometheus counters,
     /// leaving out health, readiness and metrics scrapes.
     func requestCount() async throws -> Int {
+        try await requestCounts().values.reduce(0, +)
+    }
+
+    /// API requests served so far (by this `juiced`: a restart starts from zero) by operation (the `operation` label: `login`, `renew`,
+    /// `logout`, `resumeStream`, ...), whatever their status, leaving out health, readiness and
+    /// metrics scrapes.
+    func requestCounts() async throws -> [String: Int] {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url + "/metrics")!)
-        return String(decoding: data, as: UTF8.self).split(separator: "\n")
-            .filter { $0.hasPrefix("juiced_requests_total{") && !$0.contains(#"operation="metrics""#) && !$0.contains(#"operation="health""#) && !$0.contains(#"operation="readiness""#) }
-            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
-            .reduce(0, +)
+        var counts: [String: Int] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("juiced_requests_total{") {
+            guard let range = line.range(of: #"operation="[^"]*""#, options: .regularExpression),
+                  let count = line.split(separator: " ").last.flatMap({ Int($0) }) else { continue }
+            let operation = String(line[range].dropFirst("operation=\"".count).dropLast())
+            guard !["metrics", "health", "readiness"].contains(operation) else { continue }
+            counts[operation, default: 0] += count
+        }
+        return counts
     }
 }
 

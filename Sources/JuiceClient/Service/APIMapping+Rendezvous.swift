@@ -28,10 +28,12 @@ extension RendezvousEvent {
         let data = Data(line), decoder = decoder()
         do {
             let type = try decoder.decode(Kind.self, from: data).type
-            guard knownTypes.contains(type) else { return nil }
+            // Before skipping unknown types: a first line of a type this client does not know
+            // is not a login either (skipped, it made the real login line read as a second one).
             guard first == (type == "login" || type == "resumed") else {
                 throw ServiceError(status: nil, message: first ? "the rendezvous stream did not start with its login line" : "the Juice server sent a second \(type) line")
             }
+            guard knownTypes.contains(type) else { return nil }
             if type == "login" {
                 let response = try decoder.decode(Components.Schemas.LoginResponse.self, from: data)
                 let grant = try LoginGrant(response)

@@ -53,3 +53,20 @@ struct ServiceErrorMiddleware: ClientMiddleware {
         }
     }
 }
+
+/// Sends `Connection: close`, so that a rendezvous stream's connection is closed when the stream
+/// ends and never reused. juiced closes it after the stream's last line (its stream responses
+/// watch for the client's close, and Hummingbird then closes the connection) without saying so
+/// in the response, so the HTTP client would pool it, and the request that follows an `ended`
+/// (a login again) could go out on a connection being closed and fail as "cannot reach the
+/// Juice server".
+struct CloseAfterResponseMiddleware: ClientMiddleware {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields[.connection] = "close"
+        return try await next(request, body, baseURL)
+    }
+}

@@ -35,11 +35,12 @@ public struct JuiceService: Sendable {
             middlewares: [ServiceErrorMiddleware(), token]
         )
         // The 15 s deadline bounds the wait for the response head only; the body then streams.
+        // Each stream has a connection of its own, closed when it ends (CloseAfterResponseMiddleware).
         streamClient = Client(
             serverURL: address.url,
             configuration: .juice,
             transport: AsyncHTTPClientTransport(configuration: .init(client: address.streamHTTPClient, timeout: .seconds(15))),
-            middlewares: [ServiceErrorMiddleware(), token]
+            middlewares: [ServiceErrorMiddleware(), token, CloseAfterResponseMiddleware()]
         )
     }
 
