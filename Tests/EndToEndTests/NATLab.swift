@@ -149,7 +149,9 @@ struct NATLab {
 
     /// Stops a capture; returns what it captured.
     func stopCapture(_ capture: (process: ManagedProcess, file: URL)) async throws -> Data {
-        capture.process.interrupt()
+        // -U wrote every packet as it came. tcpdump started from the test runner ignores SIGINT
+        // and SIGTERM (it inherits a blocked signal mask), so it is killed.
+        capture.process.kill()
         _ = await capture.process.waitForExit(timeout: .seconds(10))
         return try Data(contentsOf: capture.file)
     }

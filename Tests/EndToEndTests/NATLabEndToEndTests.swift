@@ -136,9 +136,7 @@ struct NATLabEndToEndTests {
             try #require(await first.waitForEvent("ready") != nil, "\(first.errorOutput)")
             first.send("/status away confidential-status-words")
             var secrets = [alice.0, "confidential-status-words"] + others.map(\.0)
-            let t0 = ContinuousClock.now
             for (user, node) in others {
-                print("TIMING \(user) \(ContinuousClock.now - t0)")
                 let client = try lab.login(user, in: node)
                 try #require(await client.waitForEvent("online", timeout: .seconds(30)) { $0["username"] as? String == alice.0 } != nil, "\(user): \(client.output)")
                 let text = "secret words from \(user)"
@@ -148,7 +146,6 @@ struct NATLabEndToEndTests {
                 await logOut(client)
             }
             await logOut(first)
-            print("TIMING out \(ContinuousClock.now - t0)")
 
             for (node, capture) in zip(["router1", "router2", "router3", "internet"], captures) {
                 let bytes = try await lab.stopCapture(capture)
