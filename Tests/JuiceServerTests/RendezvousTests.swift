@@ -22,6 +22,7 @@ import Testing
 
             let (stream, login) = try await RendezvousClient.login(bob, on: api)
             #expect(stream.head?.lowercased().contains("content-type: application/jsonl") == true)
+            #expect(stream.head?.lowercased().contains("connection: close") == true, "the connection ends with the stream, and says so")
             #expect(login["token"] is String)
             #expect(((login["lease"] as? [String: Any])?["peerId"] as? Int64 ?? 0) > 0)
             #expect(buddy("alice", in: login["buddies"] as? [[String: Any]] ?? [])?["peerId"] as? Int == 0)
