@@ -136,16 +136,28 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let (cert, key) = try await Self.selfSignedCertificate(in: dir)
+        let secret = dir.appendingPathComponent("turn-secret")
+        try Data("0123456789abcdef0123456789abcdef\n".utf8).write(to: secret)
         // Only the host (to stay on loopback), port, paths and lease change; the flags are the unit's.
         values.merge(["JUICE_HOST": "127.0.0.1", "JUICE_PORT": "0", "JUICE_TLS_CERTIFICATE": cert, "JUICE_TLS_KEY": key]) { $1 }
         let exec = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
         let arguments = exec.split(separator: " ").dropFirst().map { word in
-            word.hasPrefix("${") ? values[String(word.dropFirst(2).dropLast())] ?? String(word) : String(word)
+            word == "/etc/juice/turn-secret" ? secret.path : word.hasPrefix("${") ? values[String(word.dropFirst(2).dropLast())] ?? String(word) : String(word)
         }
         #expect(arguments.contains("--tls-certificate") && arguments.contains("--tls-key"), "\(arguments)")
+        #expect(arguments.contains("--turn-server") && arguments.contains("--turn-secret-file"), "\(arguments)")
         try await JuiceProcesses.with(extraArguments: Array(arguments.dropFirst()), scheme: "https") { juice in
             let https = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "--cacert", cert, juice.url + "/healthz"])
             #expect(https.output == "ok", "\(https.error)")
+            // An online login gets the relay the environment file names, with a credential of its own.
+            let register = try await juice.juice(["register", "alice", "--password-stdin", "--ca-file", cert], stdin: "\(testPassword)\n")
+            #expect(register.status == 0, "\(register.error)")
+            let login = try await juice.juice(["login", "alice", "--password-stdin", "--json", "--ca-file", cert], stdin: "\(testPassword)\n")
+            #expect(login.status == 0, "\(login.error)")
+            let cached = juice.clientHome + "/" + "juice@127.0.0.1:" + (URL(string: juice.url)?.port.map(String.init) ?? "") + "/alice/relay.json"
+            let relay = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cached)))) as? [String: Any]
+            #expect(relay?["server"] as? String == values["JUICE_TURN_SERVER"], "the relay credential cached at \(cached)")
+            #expect((relay?["username"] as? String)?.contains(":") == true)
         }
     }
 
