@@ -28,6 +28,8 @@ actor Reachability {
     private var binding: StunBinding?
     private var allocation: TurnAllocation?
     private var permitted: Set<StunAddress> = []
+    /// Addresses the relay will not relay to (403); not asked again for this allocation.
+    private var refused: Set<StunAddress> = []
 
     /// How long gathering may wait for the relay.
     static let timeout: Duration = .seconds(2)
@@ -109,6 +111,7 @@ actor Reachability {
                 let credentials = TurnCredentials(username: access.username, password: access.password)
                 allocation = try await TurnAllocation.allocate(server: server, credentials: credentials, timeout: Self.timeout)
                 permitted = []
+                refused = []
             } catch {
                 if !quietly { printer.emit(.error("no relay allocation on \(access.server) (\(error)); relayed paths unavailable until it answers")) }
             }
@@ -122,13 +125,17 @@ actor Reachability {
         guard let allocation else { return }
         let addresses = Set(buddies.flatMap { buddy in buddy.dialTargets.filter { $0.kind != .relay }.compactMap { Self.address($0.address) } }
             .compactMap { StunAddress(ip: $0.ip, port: 0) })
-        let new = addresses.subtracting(permitted)
-        guard !new.isEmpty else { return }
-        do {
-            try await allocation.createPermission(for: Array(new))
-            permitted.formUnion(new)
-        } catch {
-            printer.emit(.error("the relay refused permissions for buddies (\(error))"))
+        // One request per address: a relay refuses the whole request for one address it does
+        // not relay to (a buddy's private LAN address: 403), and those are simply not permitted.
+        for address in addresses.subtracting(permitted).subtracting(refused).sorted(by: { $0.description < $1.description }) {
+            do {
+                try await allocation.createPermission(for: [address])
+                permitted.insert(address)
+            } catch StunError.errorResponse(code: 403, _) {
+                refused.insert(address)
+            } catch {
+                printer.emit(.error("the relay refused a permission for a buddy's address (\(error))"))
+            }
         }
     }
 
