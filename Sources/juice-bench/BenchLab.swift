@@ -191,7 +191,7 @@ final class EventCursor {
             guard ContinuousClock.now < deadline else {
                 throw BenchError("no \(type) event within \(timeout): \(process.output.suffix(5).map { $0.prefix(300) }) \(process.errorOutput.suffix(500))")
             }
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(1))
         }
     }
 

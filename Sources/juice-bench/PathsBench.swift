@@ -36,7 +36,9 @@ enum PathsBench {
                     let sent = ContinuousClock.now
                     client.send("/msg alice \(text)")
                     let (_, delivered) = try await atAlice.wait("message", timeout: .seconds(30)) { $0["text"] as? String == text }
-                    toMessage[path, default: Samples()].add(delivered - ready)
+                    // The benchmark's own reaction (noticing `online`, then writing the command) is
+                    // left out: login reply → session, plus send → delivery.
+                    toMessage[path, default: Samples()].add((onlineAt - ready) + (delivered - sent))
                     toOnline[path, default: Samples()].add(onlineAt - ready)
                     sendToMessage[path, default: Samples()].add(delivered - sent)
                     try await BenchLab.logOut(client)
@@ -69,7 +71,9 @@ enum PathsBench {
             symmetric NAT: `relayed` through coturn). The clock starts when the buddy's `ready` event \
             (its login reply, which also introduces it to alice over her rendezvous stream) is read from \
             its output, and stops when alice's `message` event is read; the buddy sends `/msg alice …` as \
-            soon as it reports alice `online` (a message to a buddy with no session yet is refused). \
+            soon as it reports alice `online` (a message to a buddy with no session yet is refused), and \
+            the benchmark's own reaction between the two (noticing `online` by polling, writing the \
+            command) is left out: the figure is login reply → `online` plus `/msg` written → `message`. \
             Times are when the benchmark read each line from the clients' pipes. Every session's `path` \
             is checked. The buddy then logs out (EOF) and alice's `offline` is awaited before the next \
             login. The baseline is the direct path in the same run.

@@ -10,7 +10,7 @@ enum RelayBench {
             report.add(Section(title: title, method: "Skipped: the NAT lab needs root (Ops/bench runs as root here and in CI)."))
             return
         }
-        let count = context.quick ? 4 : 300
+        let count = context.quick ? 4 : 1_000
         let size = 65_536
         var direct: [Double] = [], relayed: [Double] = [], cpuPerMB: [Double] = [], idleCPU: [Double] = []
         try await BenchLab.with(context) { lab in
