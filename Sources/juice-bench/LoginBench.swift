@@ -99,6 +99,7 @@ enum LoginBench {
                 "'127.0.0.1:4000'", "true", "false", "'online'", "''",
                 "('user' || :uid)", "'127.0.0.1'", "false", "false", // a known address with no failures, as in steady state
                 "NULL", // no rendezvous stream
+                "''", // no candidates beyond the endpoint (the stored form, $15, is NOT NULL)
             ])
             + substitute(AccountSQL.announce.sql, ["('{' || :uid || '}')"])
     }

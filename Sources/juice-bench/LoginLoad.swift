@@ -16,7 +16,8 @@ enum LoginLoad {
 
     /// `connections` keep-alive clients on `threads` threads against each URL for `seconds`; with
     /// several URLs the clients are split evenly and the rates add up.
-    static func run(urls: [String], users: Int, connections: Int, seconds: Int) async throws -> Run {
+    /// `body` is the request body with `%d` for a random number from 1 to `users`.
+    static func run(urls: [String], users: Int, connections: Int, seconds: Int, body: String = Population.loginBody("%d")) async throws -> Run {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-login-\(UInt32.random(in: 0...UInt32.max)).lua")
         defer { try? FileManager.default.removeItem(at: script) }
         try luaScript.write(to: script, atomically: true, encoding: .utf8)
@@ -26,7 +27,7 @@ enum LoginLoad {
                 group.addTask {
                     let result = try await ManagedProcess.run(
                         wrk,
-                        ["-t", String(min(2, each)), "-c", String(each), "-d", "\(seconds)s", "-s", script.path, url, "--", String(users), Population.loginBody("%d")],
+                        ["-t", String(min(2, each)), "-c", String(each), "-d", "\(seconds)s", "-s", script.path, url, "--", String(users), body],
                         timeout: .seconds(seconds + 30)
                     )
                     guard result.status == 0 else { throw BenchError("wrk failed: \(result.error)") }

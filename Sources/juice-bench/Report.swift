@@ -1,7 +1,7 @@
 import Foundation
 
 /// One measured figure with its target.
-struct Figure: Encodable {
+struct Figure: Codable {
     let name: String
     let value: Double
     let unit: String
@@ -11,10 +11,15 @@ struct Figure: Encodable {
 }
 
 /// One benchmark's figures, how they were measured, and the exact command.
-struct Section: Encodable {
+struct Section: Codable {
     let title: String
     var figures: [Figure] = []
     var method: String
+    /// For a section measured by a later `--only` run than the rest of the file: its command and date.
+    var measured: String?
+
+    /// The section's number ("5", "6a"), which names it across runs.
+    var number: Substring { title.prefix { $0 != "." } }
 }
 
 /// Everything one run measured; rendered as BENCHMARKS.md and JSON.
@@ -23,6 +28,9 @@ final class Report: @unchecked Sendable {
     let quick: Bool
     let command: String
     let runs: Int
+    /// When this run measured only some sections and merged them into an earlier file: that
+    /// file's "Measured by" line, kept as the header.
+    var earlierHeader: String?
 
     init(quick: Bool, command: String, runs: Int) {
         self.quick = quick
@@ -32,6 +40,9 @@ final class Report: @unchecked Sendable {
 
     /// Adds a section; sections stay in the order of their numbers, whatever order they ran in.
     func add(_ section: Section) {
+        var section = section
+        if earlierHeader != nil { section.measured = "`\(command)` on \(ISO8601DateFormatter().string(from: Date()))" }
+        sections.removeAll { $0.number == section.number }
         sections.append(section)
         sections.sort { $0.title.compare($1.title, options: .numeric) == .orderedAscending }
         let line = section.figures.map { "\($0.name) = \(String(format: "%.4g", $0.value)) \($0.unit)\($0.met.map { $0 ? " ✓" : " ✗" } ?? "")" }.joined(separator: "; ")
@@ -46,11 +57,23 @@ final class Report: @unchecked Sendable {
         return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); \(memory.replacingOccurrences(of: "  ", with: " ")); \(ProcessInfo.processInfo.operatingSystemVersionString)"
     }()
 
+    /// With `--only`: takes the sections of an earlier run's files that this run does not measure,
+    /// and that run's header line, so the files stay whole.
+    func merge(earlierJSON: Data, earlierMarkdown: String) throws {
+        struct Earlier: Decodable { let sections: [Section] }
+        let earlier = try JSONDecoder().decode(Earlier.self, from: earlierJSON)
+        earlierHeader = earlierMarkdown.split(separator: "\n").first { $0.hasPrefix("Measured by ") }.map(String.init)
+            ?? "Measured by earlier runs, release build."
+        sections = (earlier.sections + sections).sorted { $0.title.compare($1.title, options: .numeric) == .orderedAscending }
+    }
+
     func markdown() -> String {
+        let header = earlierHeader.map { $0 + "\nSections that say so were measured later, alone, with `Ops/bench --only NAME`." }
+            ?? "Measured by `\(command)` on \(ISO8601DateFormatter().string(from: Date())), release build\(quick ? ", **quick mode (tiny sizes; figures are not meaningful)**" : "")."
         var out = """
         # Benchmarks
 
-        Measured by `\(command)` on \(ISO8601DateFormatter().string(from: Date())), release build\(quick ? ", **quick mode (tiny sizes; figures are not meaningful)**" : "").
+        \(header)
         Machine: \(machine).
 
         Every latency is a percentile over all samples of the run (for the login, wrk's percentiles of
@@ -60,7 +83,9 @@ final class Report: @unchecked Sendable {
 
         """
         for section in sections {
-            out += "\n## \(section.title)\n\n| figure | value | target |\n|---|---|---|\n"
+            out += "\n## \(section.title)\n\n"
+            if let measured = section.measured { out += "Measured alone by \(measured).\n\n" }
+            out += "| figure | value | target |\n|---|---|---|\n"
             for f in section.figures {
                 let value = f.unit == "ms" ? String(format: "%.3f", f.value) : (f.value >= 100 ? String(format: "%.0f", f.value) : String(format: "%.3g", f.value))
                 out += "| \(f.name) | \(value) \(f.unit) | \(f.target ?? "")\(f.met.map { $0 ? " ✓" : " ✗" } ?? "") |\n"

@@ -25,7 +25,22 @@ let benchmarks: [(String, () async throws -> Void)] = [
     ("presence", { try await PresenceBench.run(context, report: report) }),
     ("login", { try await LoginBench.run(context, report: report) }),
     ("client", { try await ClientMemoryBench.run(context, report: report) }),
+    ("paths", { try await PathsBench.run(context, report: report) }),
+    ("relay", { try await RelayBench.run(context, report: report) }),
+    ("streams", { try await StreamsBench.run(context, report: report) }),
 ]
+if let only, !benchmarks.contains(where: { $0.0 == only }) {
+    FileHandle.standardError.write(Data("error: no benchmark \(only) (one of: \(benchmarks.map(\.0).joined(separator: " ")))\n".utf8))
+    exit(2)
+}
+// One benchmark alone goes into the existing files in place of its earlier figures.
+if only != nil, let earlier = FileManager.default.contents(atPath: jsonPath) {
+    do {
+        try report.merge(earlierJSON: earlier, earlierMarkdown: (try? String(contentsOfFile: markdownPath, encoding: .utf8)) ?? "")
+    } catch {
+        FileHandle.standardError.write(Data("warning: \(jsonPath) unreadable (\(error)); writing this benchmark alone\n".utf8))
+    }
+}
 var failed: [String] = []
 for (name, run) in benchmarks where only == nil || only == name {
     FileHandle.standardError.write(Data("==> benchmark: \(name)\n".utf8))

@@ -7,6 +7,8 @@ public final class ManagedProcess: Sendable {
     private let process: Process
     private let input: Pipe
     private let lines = Locked<[String]>([])
+    /// When each line of `lines` was read from the pipe (same index), under the same lock as `lines`' appends.
+    private let arrivals = Locked<[ContinuousClock.Instant]>([])
     private let errors = Locked<String>("")
 
     /// Starts `executable` with `arguments` and extra `environment`.
@@ -24,14 +26,18 @@ public final class ManagedProcess: Sendable {
         try process.run()
         // Blocking reads on threads of their own: FileHandle.readabilityHandler is unreliable on Linux.
         let partial = Locked<[UInt8]>([])
-        Self.drain(output.fileHandleForReading) { [lines] chunk in
+        Self.drain(output.fileHandleForReading) { [lines, arrivals] chunk in
             let complete: [String] = partial.withLock { buffer in
                 buffer += chunk
                 var parts = buffer.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
                 buffer = Array(parts.removeLast())
                 return parts.map { String(decoding: $0, as: UTF8.self) }
             }
-            lines.withLock { $0 += complete }
+            let now = ContinuousClock.now
+            lines.withLock { lines in
+                arrivals.withLock { $0 += Array(repeating: now, count: complete.count) }
+                lines += complete
+            }
         }
         Self.drain(errorOutput.fileHandleForReading) { [errors] chunk in errors.withLock { $0 += String(decoding: chunk, as: UTF8.self) } }
     }
@@ -63,6 +69,20 @@ public final class ManagedProcess: Sendable {
 
     /// Every complete line printed so far.
     public var output: [String] { lines.withLock { $0 } }
+
+    /// How many complete lines were printed so far.
+    public var lineCount: Int { lines.withLock { $0.count } }
+
+    /// The complete lines from index `start` on, each with the moment it was read from the pipe
+    /// (for timing events without the 20 ms granularity of a polling wait).
+    public func lines(from start: Int) -> [(line: String, at: ContinuousClock.Instant)] {
+        lines.withLock { lines in
+            arrivals.withLock { times in
+                guard start < lines.count else { return [] }
+                return (start..<lines.count).map { (lines[$0], times[$0]) }
+            }
+        }
+    }
 
     /// Everything printed to standard error so far.
     public var errorOutput: String { errors.withLock { $0 } }

@@ -1,0 +1,179 @@
+import Foundation
+import JuiceTestSupport
+import Postgres
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Figure 10 (issue 10): juiced's memory per held rendezvous stream, and the login rate while
+/// 10,000 streams are open against the same juiced without them.
+enum StreamsBench {
+    static func run(_ context: BenchContext, report: Report) async throws {
+        let streams = context.quick ? 50 : 10_000
+        // Stream holders are the users whose number is not a multiple of 10; the measured logins
+        // are by the multiples of 10, so they never replace a held stream, and each has buddies
+        // (the 20 ring neighbours of `Population`) holding streams to be told about the login.
+        let users = context.quick ? 600 : 12_000
+        let seconds = context.quick ? 1 : 8
+        let database = try await context.freshDatabase("streams")
+        defer { database.drop() }
+        try Population.create(try PostgresConnection(database.configuration), users: users)
+        let (server, url) = try await context.startServer(database: database, extra: ["--max-connections", String(streams + 2_000)])
+        let holders = StreamHolders()
+        defer { holders.closeAll() }
+        do {
+            let template = Population.loginBody("%d0") // users 10, 20, …
+            var without: [Double] = [], with: [Double] = []
+            for _ in 0..<context.runs {
+                without.append(try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate)
+            }
+            try await Task.sleep(for: .seconds(1))
+            let idle = BenchContext.residentMiB(pid: server.pid)
+            let port = UInt16(url.split(separator: ":").last!)!
+            let numbers = (1...users).lazy.filter { $0 % 10 != 0 }.prefix(streams)
+            let opening = try await timed { try holders.open(port: port, users: Array(numbers)) }
+            try await Task.sleep(for: .seconds(2))
+            let held = BenchContext.residentMiB(pid: server.pid)
+            for _ in 0..<context.runs {
+                with.append(try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate)
+            }
+            let after = BenchContext.residentMiB(pid: server.pid)
+            let stillOpen = holders.countOpen()
+            guard stillOpen == streams else { throw BenchError("only \(stillOpen) of \(streams) streams were still open after the logins") }
+            holders.closeAll()
+            await context.stopServer(server)
+            let perStream = (held - idle) * 1024 / Double(streams)
+            let ratio = median(with) / median(without)
+            report.add(Section(title: "10. Rendezvous streams held by juiced", figures: [
+                Figure(name: "juiced RSS, no stream (after the baseline logins)", value: idle, unit: "MiB"),
+                Figure(name: "juiced RSS, \(streams) streams open", value: held, unit: "MiB"),
+                Figure(name: "per stream", value: perStream, unit: "KiB", target: "≤ 16 KiB", met: perStream <= 16),
+                Figure(name: "juiced RSS, \(streams) streams open, after the logins with them", value: after, unit: "MiB"),
+                Figure(name: "opening \(streams) streams", value: Double(streams) / opening.seconds, unit: "streams/s"),
+                Figure(name: "logins per second, no stream open", value: median(without), unit: "/s"),
+                Figure(name: "logins per second, \(streams) streams open", value: median(with), unit: "/s"),
+                Figure(name: "ratio", value: ratio * 100, unit: "%", target: "≥ 80 %", met: ratio >= 0.8),
+            ], method: """
+                One release `juiced` (`--max-connections \(streams + 2_000)`: the default 4,096 would refuse \
+                the streams past it; this process and juiced each need about \(streams) descriptors, under \
+                the `ulimit -n` of \(StreamHolders.descriptorLimit())) on a \(users)-user database made \
+                with `generate_series` (20 accepted buddies each). Streams: \(streams) streamed logins \
+                (`POST /v1/sessions` with `Accept: application/jsonl`, plain sockets from this \
+                process, 200 at a time), each kept open after its `login` line and never read again (what \
+                juiced writes later waits in the kernel's socket buffers, not in juiced). They hold no \
+                PostgreSQL connection: juiced keeps its pool of 8 and the rendezvous' own two \
+                (PostgreSQL's `max_connections` is 300 here). Memory: VmRSS after \(context.runs) \
+                baseline login runs and 1 s of quiet, then 2 s after the last stream opened, divided by \
+                the count. Logins: `wrk -c \(LoginBench.concurrency) -d \(seconds)s` online logins (JSON, \
+                no stream) of random users among the \(users / 10) whose numbers are multiples of 10, so \
+                none replaces a held stream and each login is announced to the streams of its buddies \
+                (`presence_announce`, the second statement); \(context.runs) runs without streams, then \
+                \(context.runs) with them (the baseline in the same run, before the streams).
+                """))
+        } catch {
+            holders.closeAll()
+            await context.stopServer(server)
+            throw error
+        }
+    }
+}
+
+/// Rendezvous streams held open on plain blocking sockets: one streamed login each, read up to its
+/// first line, then left open.
+final class StreamHolders: @unchecked Sendable {
+    private var descriptors: [Int32] = []
+
+    static func descriptorLimit() -> UInt64 {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        return UInt64(limit.rlim_cur)
+    }
+
+    /// Opens one stream for each of `users` (user numbers) on 127.0.0.1:`port`, `batch` at a time.
+    func open(port: UInt16, users: [Int], batch: Int = 200) throws {
+        var index = 0
+        while index < users.count {
+            let slice = users[index..<min(index + batch, users.count)]
+            var opened: [Int32] = []
+            for user in slice {
+                let fd = try connect(port: port)
+                opened.append(fd)
+                descriptors.append(fd)
+                let body = Population.loginBody(String(user))
+                let request = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/jsonl\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                try writeAll(fd, Array(request.utf8))
+            }
+            for (fd, user) in zip(opened, slice) { try readLogin(fd, user: user) }
+            index += batch
+        }
+    }
+
+    private func connect(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno))) (\(descriptors.count) open)") }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw BenchError("connect: \(message) (\(descriptors.count) open)")
+        }
+        return fd
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw BenchError("write: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+    }
+
+    /// Reads until the reply's headers and its first line (`login`) are in.
+    private func readLogin(_ fd: Int32, user: Int) throws {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw BenchError("stream of user\(user) ended before its login line (\(n < 0 ? String(cString: strerror(errno)) : "EOF")): \(String(decoding: received.prefix(300), as: UTF8.self))") }
+            received += buffer[0..<n]
+            let text = String(decoding: received, as: UTF8.self)
+            guard let headersEnd = text.range(of: "\r\n\r\n") else { continue }
+            guard text.hasPrefix("HTTP/1.1 200") else { throw BenchError("streamed login of user\(user): \(text.prefix(300))") }
+            let body = text[headersEnd.upperBound...]
+            if body.contains(#""type":"login""#), body.contains("}\n") { return }
+        }
+    }
+
+    /// How many held streams the server has not closed (a closed one reads EOF, not EAGAIN).
+    func countOpen() -> Int {
+        var open = 0
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        for fd in descriptors {
+            // Drain what is queued without blocking; EOF means the server ended the stream.
+            var alive = true
+            for _ in 0..<64 {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n == 0 { alive = false; break }
+                if n < 0 { alive = errno == EAGAIN || errno == EWOULDBLOCK; break }
+            }
+            if alive { open += 1 }
+        }
+        return open
+    }
+
+    func closeAll() {
+        for fd in descriptors { Glibc.close(fd) }
+        descriptors = []
+    }
+}
