@@ -43,7 +43,8 @@ import Testing
         let remote = try #require(PeerNetwork.Buddy(entry, allowLoopback: false))
         #expect(remote.candidates.map(\.description) == ["host 10.0.1.2:7000", "srflx 203.0.113.1:7000", "relay [2001:db8::1]:50000"])
         #expect(try #require(PeerNetwork.Buddy(entry, allowLoopback: true)).candidates.count == 4)
-        #expect(remote.dialTargets.map(\.description) == ["host 10.0.1.2:7000", "srflx 203.0.113.1:7000"], "no loopback endpoint either; a relay is not dialled")
+        #expect(remote.directTargets.map(\.description) == ["host 10.0.1.2:7000", "srflx 203.0.113.1:7000"], "no loopback endpoint either")
+        #expect(remote.relayTargets.map(\.description) == ["relay [2001:db8::1]:50000"], "the relay is dialled later")
         #expect(try #require(PeerNetwork.Buddy(entry, allowLoopback: true)).dialTargets.first?.description == "host 127.0.0.1:4000", "the endpoint first")
     }
 

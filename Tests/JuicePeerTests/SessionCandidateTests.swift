@@ -70,4 +70,19 @@ import Testing
         #expect(targets == [srflx], "only the new address")
         #expect(dials(m.setBuddies([aliceWithCandidates([srflx])])).isEmpty, "nothing twice")
     }
+
+    /// A server that floods introductions with ever new candidates gets at most 32 connects to
+    /// that buddy out of us per minute.
+    @Test func dialsToOneBuddyAreCappedPerMinute() throws {
+        var m = Machine()
+        var dialled = 0
+        for round in 0..<20 {
+            let fresh = try (1...8).map { Candidate(kind: .srflx, address: try Endpoint("203.0.113.\(round + 1):\(4000 + $0)")) }
+            dialled += dials(m.setBuddies([aliceWithCandidates(fresh)])).count
+        }
+        #expect(dialled == SessionSettings().maxDialsPerBuddyPerMinute)
+        m.advance(.seconds(61))
+        let later = try (1...8).map { Candidate(kind: .srflx, address: try Endpoint("198.51.100.1:\(5000 + $0)")) }
+        #expect(!dials(m.setBuddies([aliceWithCandidates(later)])).isEmpty, "a minute later, dials again")
+    }
 }

@@ -201,7 +201,8 @@ actor Reachability {
         for await attempt in allocation.connectionAttempts {
             guard let data = try? await allocation.accept(attempt) else { continue }
             do {
-                try await data.start { _ in network.acceptRelayed(data.channel) }
+                let peer = try? SocketAddress(data.peer)
+                try await data.start { _ in network.acceptRelayed(data.channel, peer: peer) }
             } catch {
                 await data.close()
             }

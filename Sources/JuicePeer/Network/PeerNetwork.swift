@@ -57,11 +57,13 @@ public actor PeerNetwork {
     /// docs/reachability.md 5): from here on it is handled as one to our listener, with path
     /// `relayed`. Call it on the channel's event loop, where the relay's handlers hand the
     /// channel over (its bytes from then on are the buddy's); the peer handlers are added at the
-    /// end of the pipeline.
-    public nonisolated func acceptRelayed(_ channel: any Channel) {
+    /// end of the pipeline. `peer` is the buddy's address as the relay saw it: the admission
+    /// budget counts it (docs/protocol.md 4.8), not the relay's, which every relayed stranger
+    /// shares.
+    public nonisolated func acceptRelayed(_ channel: any Channel, peer: SocketAddress?) {
         channel.eventLoop.preconditionInEventLoop()
         try? channel.syncOptions?.setOption(.recvAllocator, value: PeerChannelHandler.handshakeAllocator)
-        _ = driver.accept(channel, path: .relayed)
+        _ = driver.accept(channel, path: .relayed, source: SourceAddress.of(peer))
     }
 
     /// Returns once ``shutdown()`` has finished (events are reported as they happen).

@@ -141,8 +141,8 @@ final class SessionDriver: Sendable {
     /// Someone connected to the listener (or, with `path` relayed, to our relayed address): a
     /// handler for the handshake as the responder, or a close when the machine refuses the
     /// connection. Runs on the channel's event loop.
-    func accept(_ channel: any Channel, path: SessionPath = .direct) -> EventLoopFuture<Void> {
-        let source = SourceAddress.of(channel.remoteAddress)
+    func accept(_ channel: any Channel, path: SessionPath = .direct, source: String? = nil) -> EventLoopFuture<Void> {
+        let source = source ?? SourceAddress.of(channel.remoteAddress)
         guard let identity else { return channel.close() } // not online yet
         let accepted = handle { sessions -> ((BuddySessions.LinkID, PeerPresence)?, [SessionAction]) in
             guard let (id, room) = sessions.accept(from: source, path: path, now: .now) else { return (nil, []) }

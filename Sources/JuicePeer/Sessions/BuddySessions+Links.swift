@@ -25,9 +25,13 @@ extension BuddySessions {
         return dial(buddy, at: buddy.directTargets, now: now)
     }
 
-    /// Dials `buddy` at `targets`, one link each.
+    /// Dials `buddy` at `targets`, one link each, within the per-minute cap on dials to one buddy.
     private mutating func dial(_ buddy: BuddyContact, at targets: [Candidate], now: Instant) -> [SessionAction] {
-        targets.map { target in
+        var recent = (recentDials[buddy.username] ?? []).filter { now - $0 < .seconds(60) }
+        let allowed = targets.prefix(max(0, settings.maxDialsPerBuddyPerMinute - recent.count))
+        recent += allowed.map { _ in now }
+        recentDials[buddy.username] = recent.isEmpty ? nil : recent
+        return allowed.map { target in
             let id = newLinkID()
             links[id] = Link(
                 origin: .dialled(buddy.username), phase: .connecting, path: SessionPath(dialling: target), target: target.address,

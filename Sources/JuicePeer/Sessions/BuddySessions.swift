@@ -121,6 +121,8 @@ public struct BuddySessions: Sendable {
     /// The login (peer ID) of each buddy we last had a session with: once it is lost, that buddy
     /// reads offline; a buddy online by the server's word whom no path ever reached has no route.
     var reached: [Username: PeerID] = [:]
+    /// When each buddy was dialled in the last minute (at most ``SessionSettings/maxDialsPerBuddyPerMinute``).
+    var recentDials: [Username: [Instant]] = [:]
     /// When an attempt's relayed addresses are dialled, unless a direct dial made a session first.
     var relayDials: [Username: Instant] = [:]
     /// When the direct dials are tried again for a session that runs through a relay.

@@ -22,6 +22,9 @@ public struct SessionSettings: Sendable {
     /// While a session is relayed, how often the direct dials are tried again; the first that
     /// completes takes the session over (docs/reachability.md 5.5).
     public var upgradeInterval: Duration = .seconds(30)
+    /// Connects to one buddy's addresses per minute at most, whatever the server says of them:
+    /// a server that floods introductions with new candidates gets no more SYNs out of us.
+    public var maxDialsPerBuddyPerMinute = 32
     /// How long a goodbye may take to be written before its connection is closed anyway.
     public var goodbyeTimeout: Duration = .seconds(3)
     /// Handshakes each source address may start, before any public-key work.

@@ -51,10 +51,17 @@ extension AccountStore {
         try await pool.withConnection { db in try db.execute(AccountSQL.username, [accountID]).first?.decode("username", as: String.self) }
     }
 
-    /// Account `accountID`'s entry for the buddy with account ID `buddyID`; nil when they are not buddies.
-    func buddy(accountID: Int64, buddyID: Int64) async throws -> BuddyEntry? {
-        try await pool.withConnection { db in
-            try db.execute(AccountSQL.buddyEntryByID, [accountID, buddyID]).first.map(Self.entry)
+    /// Each of `recipients`' entry for the buddy with account ID `buddyID`, in one statement; a
+    /// recipient who is not their buddy is missing from the answer.
+    func buddy(_ buddyID: Int64, asSeenBy recipients: [Int64]) async throws -> [Int64: BuddyEntry] {
+        guard !recipients.isEmpty else { return [:] }
+        let array = "{" + recipients.map(String.init).joined(separator: ",") + "}"
+        return try await pool.withConnection { db in
+            var entries: [Int64: BuddyEntry] = [:]
+            for row in try db.execute(AccountSQL.buddyEntriesForRecipients, [array, buddyID]).rows {
+                entries[try row.decode("recipient", as: Int64.self)] = try Self.entry(row)
+            }
+            return entries
         }
     }
 

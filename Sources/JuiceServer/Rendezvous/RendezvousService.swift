@@ -53,15 +53,14 @@ struct RendezvousService: Service {
         do {
             switch item {
             case let .announced(subject, recipients):
-                for recipient in recipients {
-                    guard let stream = streams.stream(of: recipient) else { continue }
-                    if recipient == subject {
-                        try await endIfGone(stream, store)
-                    } else if let buddy = try await store.buddy(accountID: recipient, buddyID: subject) {
-                        stream.update(buddy)
-                    } else if let name = try await store.username(accountID: subject) {
-                        stream.forget(name) // no longer buddies
-                    }
+                let held = recipients.compactMap { recipient in streams.stream(of: recipient).map { (recipient, $0) } }
+                if let own = held.first(where: { $0.0 == subject }) { try await endIfGone(own.1, store) }
+                let others = held.filter { $0.0 != subject }
+                let entries = try await store.buddy(subject, asSeenBy: others.map(\.0))
+                for (recipient, stream) in others where entries[recipient] != nil { stream.update(entries[recipient]!) }
+                let strangers = others.filter { entries[$0.0] == nil }
+                if !strangers.isEmpty, let name = try await store.username(accountID: subject) {
+                    for (_, stream) in strangers { stream.forget(name) } // no longer buddies
                 }
             case .resynchronise(let accountID):
                 let targets = accountID.map { streams.stream(of: $0).map { [$0] } ?? [] } ?? streams.all
