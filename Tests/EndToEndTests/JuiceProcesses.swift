@@ -132,8 +132,14 @@ struct JuiceProcesses {
     /// metrics scrapes.
     func requestCounts() async throws -> [String: Int] {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url + "/metrics")!)
+        return Self.requestCounts(metrics: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The API requests counted in a Prometheus scrape, by operation, leaving out health,
+    /// readiness and metrics scrapes.
+    static func requestCounts(metrics: String) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("juiced_requests_total{") {
+        for line in metrics.split(separator: "\n") where line.hasPrefix("juiced_requests_total{") {
             guard let range = line.range(of: #"operation="[^"]*""#, options: .regularExpression),
                   let count = line.split(separator: " ").last.flatMap({ Int($0) }) else { continue }
             let operation = String(line[range].dropFirst("operation=\"".count).dropLast())

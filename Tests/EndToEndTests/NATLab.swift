@@ -156,6 +156,13 @@ struct NATLab {
         return try Data(contentsOf: capture.file)
     }
 
+    /// juiced's API requests so far, by operation (its Prometheus counters, read from the lab's internet).
+    func requestCounts() async throws -> [String: Int] {
+        let scrape = try await run("internet", URL(fileURLWithPath: "/usr/bin/curl"), ["-fsS", "--cacert", certificate, Self.serverURL + "/metrics"])
+        try #require(scrape.status == 0, "metrics: \(scrape.error)")
+        return JuiceProcesses.requestCounts(metrics: scrape.output)
+    }
+
     /// The client options every lab user shares: the server, its certificate, and a home of its own.
     func clientArguments() -> [String] { ["--server", Self.serverURL, "--ca-file", certificate] }
     func clientEnvironment(_ user: String) -> [String: String] { ["JUICE_HOME": directory.appendingPathComponent("home-\(user)").path] }

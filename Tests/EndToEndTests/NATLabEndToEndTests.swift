@@ -66,10 +66,25 @@ struct NATLabEndToEndTests {
     /// alice and bob sit behind two cone NATs (endpoint-independent mapping, filtering that
     /// drops what they did not ask for): each learns the other's public mapping and dials it from
     /// its listening port; the SYNs cross and TCP joins them (`punched`).
+    /// Then, with the relay credential cached by that first login, alice goes offline and online
+    /// again: one call each way, and none while she stays online, her relay and public mapping
+    /// stated in the login itself.
     @Test func buddiesBehindTwoConeNATsPunchThrough() async throws {
         try await NATLab.with { lab in
             let (alice, bob) = try await chat(lab, ("alice", "home1"), ("bob", "home2"), over: "punched")
-            await logOut(alice, bob)
+            await logOut(alice)
+            let before = try await lab.requestCounts()
+            let again = try lab.login("alice", in: "home1")
+            let online = await again.waitForEvent("online", timeout: .seconds(30)) { $0["username"] as? String == "bob" }
+            #expect(online?["path"] as? String == "punched", "\(again.output)")
+            try await Task.sleep(for: .seconds(3))
+            let during = try await lab.requestCounts()
+            await logOut(again)
+            let after = try await lab.requestCounts()
+            let delta = { (a: [String: Int], b: [String: Int]) in b.filter { $0.value != a[$0.key] }.mapValues { $0 - (a[$0.key] ?? 0) } }
+            #expect(delta(before, during) == ["login": 1], "going online is one call, staying online none")
+            #expect(delta(during, after) == ["logout": 1], "going offline is one call")
+            await logOut(bob)
         }
     }
 
