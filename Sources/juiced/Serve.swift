@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Open HTTP connections at most; more are closed at once.")
     var maxConnections = ConnectionLimits().maxConnections
 
-    @Option(name: .long, help: "HOST:PORT of the TURN server (coturn, TCP) clients relay through when no direct path works; needs --turn-secret-file. Without it clients only get direct and punched paths.")
+    @Option(name: .long, help: "IP:PORT of the TURN server (coturn, TCP) clients relay through when no direct path works; needs --turn-secret-file. Without it clients only get direct and punched paths.")
     var turnServer: String?
 
     @Option(name: .long, help: "File holding the secret shared with coturn (its static-auth-secret, use-auth-secret): juiced makes each login a TURN credential of its own from it.")
@@ -75,7 +75,10 @@ struct Serve: AsyncParsableCommand {
         }
         _ = try Realm(realm)
         guard (turnServer == nil) == (turnSecretFile == nil) else { throw ValidationError("--turn-server and --turn-secret-file go together") }
-        if let turnServer, (try? Endpoint(turnServer)) == nil { throw ValidationError("--turn-server must be HOST:PORT, got \(turnServer)") }
+        // An IP literal: clients dial only addresses (docs/reachability.md 3.4), never names.
+        if let turnServer, (try? Candidate(kind: "relay", address: turnServer, allowLoopback: true)) == nil {
+            throw ValidationError("--turn-server must be IP:PORT (an IP address, port 1024 to 65535), got \(turnServer)")
+        }
     }
 
     /// The relay settings, with the secret read from its file (which must hold 16 to 256

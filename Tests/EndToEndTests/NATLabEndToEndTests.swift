@@ -81,7 +81,9 @@ struct NATLabEndToEndTests {
             let during = try await lab.requestCounts()
             await logOut(again)
             let after = try await lab.requestCounts()
-            let delta = { (a: [String: Int], b: [String: Int]) in b.filter { $0.value != a[$0.key] }.mapValues { $0 - (a[$0.key] ?? 0) } }
+            let delta = { (a: [String: Int], b: [String: Int]) -> [String: Int] in
+                Dictionary(uniqueKeysWithValues: b.compactMap { key, value in value == a[key] ? nil : (key, value - (a[key] ?? 0)) })
+            }
             #expect(delta(before, during) == ["login": 1], "going online is one call, staying online none")
             #expect(delta(during, after) == ["logout": 1], "going offline is one call")
             await logOut(bob)

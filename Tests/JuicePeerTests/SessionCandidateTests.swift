@@ -81,8 +81,19 @@ import Testing
             dialled += dials(m.setBuddies([aliceWithCandidates(fresh)])).count
         }
         #expect(dialled == SessionSettings().maxDialsPerBuddyPerMinute)
-        m.advance(.seconds(61))
+        #expect(m.sessions.retries[Machine.alice]?.at != nil, "held back, not dropped: a redial waits for the cap")
         let later = try (1...8).map { Candidate(kind: .srflx, address: try Endpoint("198.51.100.1:\(5000 + $0)")) }
-        #expect(!dials(m.setBuddies([aliceWithCandidates(later)])).isEmpty, "a minute later, dials again")
+        m.run { $0.update(buddies: [(aliceWithCandidates(later), .trusted)], now: $1) }
+        let redialled = dials(m.advance(.seconds(61)))
+        #expect(!redialled.isEmpty, "a minute later, the held-back redial dials again")
+    }
+
+    /// However many buddies the server lists, at most 64 connects are under way at once.
+    @Test func connectsUnderWayAreCappedInAll() throws {
+        var m = Machine()
+        let many = try (1...100).map { index in
+            BuddyContact(username: try Username("buddy\(index)"), publicKey: [UInt8](repeating: UInt8(index), count: 32), peerID: PeerID(rawValue: Int64(1000 + index))!, endpoint: try Endpoint("203.0.113.\(index):4000"))
+        }
+        #expect(dials(m.setBuddies(many)).count == SessionSettings().maxConnecting)
     }
 }

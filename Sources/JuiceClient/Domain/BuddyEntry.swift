@@ -54,16 +54,18 @@ public struct BuddyEntry: Sendable, Equatable {
 
 extension PeerNetwork.Buddy {
     /// An accepted buddy with a well-formed name and key, as the peer network dials and admits
-    /// them; nil for anyone else (others have no key to dial with). A loopback endpoint or
-    /// candidate is kept only with `allowLoopback` (the server is on this machine too), so a server cannot
+    /// them; nil for anyone else (others have no key to dial with). The endpoint and the
+    /// candidates are checked as docs/reachability.md 3.4 says; a loopback one is kept only with
+    /// `allowLoopback` (the server is on this machine too), so a server cannot
     /// point us at services on our own machine.
     public init?(_ entry: BuddyEntry, allowLoopback: Bool) {
         guard entry.relation == .accepted, let key = entry.publicKey, key.count == BoxKeyPair.publicKeyLength,
               let name = try? Username(entry.username) else { return nil }
-        let usable = { (address: Endpoint) in allowLoopback || !Loopback.contains(host: address.host) }
-        self.init(
-            username: name, publicKey: key, peerID: entry.peerID, endpoint: entry.endpoint.flatMap { try? Endpoint($0) }.flatMap { usable($0) ? $0 : nil },
-            candidates: entry.candidates.filter { usable($0.address) }
-        )
+        // The endpoint is dialled as a host candidate, so it passes the same checks: an IP
+        // literal (no name the resolver could turn into this machine), port 1024 or above, no
+        // unusable range, loopback only when the server is local.
+        let endpoint = entry.endpoint.flatMap { try? Candidate(kind: "host", address: $0, allowLoopback: allowLoopback) }?.address
+        let candidates = Candidate.validated(entry.candidates.map { (kind: $0.kind.rawValue, address: $0.address.description) }, allowLoopback: allowLoopback)
+        self.init(username: name, publicKey: key, peerID: entry.peerID, endpoint: endpoint, candidates: candidates)
     }
 }

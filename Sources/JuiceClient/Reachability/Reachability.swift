@@ -23,6 +23,8 @@ actor Reachability {
     let network: PeerNetwork
     let printer: EventPrinter
     let cache: RelayAccessCache
+    /// Loopback addresses are usable only when the service is on this machine.
+    let allowLoopback: Bool
 
     private var access: RelayAccess?
     private var binding: StunBinding?
@@ -48,8 +50,9 @@ actor Reachability {
 
     init(
         listening: Endpoint, hosts: [Candidate], network: PeerNetwork, printer: EventPrinter, cache: RelayAccessCache,
-        publish: @escaping @Sendable ([Candidate]) async -> Void
+        allowLoopback: Bool, publish: @escaping @Sendable ([Candidate]) async -> Void
     ) {
+        self.allowLoopback = allowLoopback
         self.listening = listening
         self.hosts = hosts
         self.network = network
@@ -58,18 +61,22 @@ actor Reachability {
         self.publish = publish
     }
 
-    /// Our candidates as they are now.
+    /// Our candidates as they are now. What the relay reports (a Binding's answer is not
+    /// authenticated) passes the same checks as anything else, so a bad mapping is left out
+    /// rather than get the login refused.
     var candidates: [Candidate] {
         var list = hosts
-        if let mapped = binding?.mappedAddress, let endpoint = try? Endpoint(host: mapped.host, port: Int(mapped.port)),
-           endpoint != listening, !hosts.contains(where: { $0.address == endpoint }) {
-            list.append(Candidate(kind: .srflx, address: endpoint))
+        if let mapped = binding?.mappedAddress, let srflx = try? Candidate(kind: "srflx", address: mapped.description, allowLoopback: allowLoopback),
+           srflx.address != listening, !hosts.contains(where: { $0.address == srflx.address }) {
+            list.append(srflx)
         }
-        if let relayed = allocation?.relayedAddress, let endpoint = try? Endpoint(host: relayed.host, port: Int(relayed.port)) {
-            list.append(Candidate(kind: .relay, address: endpoint))
+        if let relayed = allocation?.relayedAddress, let relay = try? Candidate(kind: "relay", address: relayed.description, allowLoopback: allowLoopback) {
+            list.append(relay)
         }
         return Array(list.prefix(Candidate.maxCount))
     }
+
+
 
     /// Before a login: gathers with the cached relay credential, if one is valid for 2 h more.
     func prepare() async {
@@ -95,8 +102,8 @@ actor Reachability {
     /// retrying (one report of a lost relay is enough).
     private func gather(with access: RelayAccess, quietly: Bool = false) async {
         self.access = access
-        guard let server = Self.address(access.server) else {
-            printer.emit(.error("the relay \(access.server) is not an IP address; no relay"))
+        guard (try? Candidate(kind: "relay", address: access.server.description, allowLoopback: allowLoopback)) != nil, let server = Self.address(access.server) else {
+            printer.emit(.error("the service named a relay this client will not use (\(access.server)): an IP address, port 1024 or above, not loopback or private-use ranges; no relay"))
             return
         }
         if binding == nil {
@@ -166,7 +173,14 @@ actor Reachability {
             }
             if let allocation, sincePermissions >= Self.permissionInterval, !permitted.isEmpty {
                 sincePermissions = .zero
-                try? await allocation.createPermission(for: Array(permitted))
+                do {
+                    try await allocation.createPermission(for: Array(permitted))
+                } catch {
+                    // Asked again one by one at the next update of the buddies (and reported there).
+                    printer.emit(.error("refreshing the relay's permissions failed (\(error)); asking again"))
+                    permitted = []
+                    await permit(buddies)
+                }
             }
         }
     }

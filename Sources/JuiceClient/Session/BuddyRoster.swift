@@ -8,11 +8,16 @@ struct BuddyRoster: Sendable, Equatable {
     private(set) var entries: [String: BuddyEntry] = [:]
 
     init(_ snapshot: [BuddyEntry]) {
-        for entry in snapshot { entries[entry.username] = entry }
+        for entry in snapshot.prefix(Self.maxBuddies) { entries[entry.username] = entry }
     }
+
+    /// At most this many buddies: introductions of new names past it are ignored, so a server
+    /// cannot grow the client's lists (and its pin file) without end.
+    static let maxBuddies = 2000
 
     /// An accepted buddy is online, or changed where or how they are.
     mutating func introduce(_ entry: BuddyEntry) {
+        guard entries[entry.username] != nil || entries.count < Self.maxBuddies else { return }
         entries[entry.username] = entry
     }
 

@@ -68,7 +68,7 @@ public struct OnlineSession: Sendable {
         }
         let reachability = Reachability(
             listening: bound, hosts: hosts.filter { $0.address != endpoint }, network: network, printer: printer,
-            cache: RelayAccessCache(directory: service.stateDirectory(for: username))
+            cache: RelayAccessCache(directory: service.stateDirectory(for: username)), allowLoopback: service.isLoopback
         ) { [service] candidates in
             do {
                 _ = try await service.renew(PresenceChange(candidates: candidates))

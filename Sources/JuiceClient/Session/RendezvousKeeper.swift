@@ -7,7 +7,8 @@ import ServiceLifecycle
 ///
 /// A stream that breaks (the server went away, a read waited 60 s, a malformed line) is resumed
 /// with the session's token, keeping the peer ID: at once, then after 0.5, 1, 2, 4, 8, 16 and
-/// every 30 s. A 401, or `ended` with `logout` (a password change elsewhere, an admin revoked
+/// every 30 s; a stream that breaks again within a minute of starting continues that schedule
+/// instead of starting it anew (and a login again after `ended` waits the same way). A 401, or `ended` with `logout` (a password change elsewhere, an admin revoked
 /// the session), means the session is gone: log in again, with a new peer ID. A failed login
 /// again, or `ended` with `replaced` (a newer login of the same user elsewhere), ends the
 /// session: it is reported and thrown, so `juice login` exits non-zero. Graceful shutdown
@@ -20,16 +21,27 @@ struct RendezvousKeeper: Service {
     /// Waits before the resume attempts; the last repeats.
     static let resumeDelays: [Duration] = [.zero, .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)]
 
+    /// The wait before attempt `index` (0: none).
+    static func delay(_ index: Int) -> Duration { resumeDelays[min(max(0, index), resumeDelays.count - 1)] }
+
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await keep() }
     }
 
+    /// A stream that lasted this long counts as healthy: the next break starts the backoff anew.
+    static let healthy: Duration = .seconds(60)
+
     private func keep() async throws {
         var roster = BuddyRoster(online.buddies)
         var events = online.events
+        // Breaks in a row, each of a stream that did not last: a server that keeps answering and
+        // then dropping (or ending) the stream gets the backoff, not a tight loop.
+        var breaks = 0
         while true {
+            let started = ContinuousClock.now
             let end = await follow(events, roster: &roster)
             if Task.isCancelled { return }
+            breaks = ContinuousClock.now - started >= Self.healthy ? 0 : breaks + 1
             switch end {
             case .ended("replaced"):
                 // Logging in again would replace the newer login in turn, back and forth.
@@ -38,10 +50,15 @@ struct RendezvousKeeper: Service {
                 throw ServiceError(status: nil, message: message)
             case .ended:
                 // Revoked (a password change elsewhere, an admin): as a resume answered 401.
+                do {
+                    try await Task.sleep(for: Self.delay(breaks - 1))
+                } catch {
+                    return
+                }
                 guard let next = try await loginAgain(roster: &roster) else { return }
                 events = next
             case .broken(let failure):
-                guard let next = try await resume(after: failure, roster: &roster) else { return }
+                guard let next = try await resume(after: failure, from: breaks - 1, roster: &roster) else { return }
                 events = next
             }
         }
@@ -77,12 +94,12 @@ struct RendezvousKeeper: Service {
     }
 
     /// A new stream after a break: resumed, or (after a 401) a new login; nil when cancelled.
-    private func resume(after failure: String, roster: inout BuddyRoster) async throws -> RendezvousEvents? {
+    private func resume(after failure: String, from first: Int, roster: inout BuddyRoster) async throws -> RendezvousEvents? {
         let printer = login.printer
         printer.emit(.error("the rendezvous stream broke (\(failure)); resuming it"))
-        for attempt in 0... {
+        for attempt in first... {
             do {
-                try await Task.sleep(for: Self.resumeDelays[min(attempt, Self.resumeDelays.count - 1)])
+                try await Task.sleep(for: Self.delay(attempt))
             } catch {
                 return nil
             }
@@ -100,7 +117,7 @@ struct RendezvousKeeper: Service {
                 return try await loginAgain(roster: &roster)
             } catch {
                 if Task.isCancelled { return nil }
-                let wait = Self.resumeDelays[min(attempt + 1, Self.resumeDelays.count - 1)]
+                let wait = Self.delay(attempt + 1)
                 printer.emit(.error("resuming the rendezvous stream failed: \((error as? ServiceError)?.message ?? "\(error)"); retrying in \(wait)"))
             }
         }

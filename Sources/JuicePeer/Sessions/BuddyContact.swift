@@ -24,10 +24,12 @@ public struct BuddyContact: Sendable, Equatable {
     /// Where to dial them: the endpoint (a host address), then the candidates, each address once,
     /// at most ``maxDialTargets``, relayed ones last.
     public var dialTargets: [Candidate] {
-        var seen = Set<Endpoint>()
-        let all = [endpoint].compactMap { $0.map { Candidate(kind: .host, address: $0) } }
-            + candidates.filter { $0.kind != .relay } + candidates.filter { $0.kind == .relay }
-        return all.filter { seen.insert($0.address).inserted }.prefix(Self.maxDialTargets).map { $0 }
+        // An address stated as a relay is only ever a relay: both sides must agree on a path.
+        var seen = Set(candidates.filter { $0.kind == .relay }.map(\.address))
+        let direct = [endpoint].compactMap { $0.map { Candidate(kind: .host, address: $0) } } + candidates.filter { $0.kind != .relay }
+        var relays = Set<Endpoint>()
+        let all = direct.filter { seen.insert($0.address).inserted } + candidates.filter { $0.kind == .relay && relays.insert($0.address).inserted }
+        return Array(all.prefix(Self.maxDialTargets))
     }
 
     /// The targets dialled at once: host addresses and punches.

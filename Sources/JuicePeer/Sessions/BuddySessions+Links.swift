@@ -25,12 +25,29 @@ extension BuddySessions {
         return dial(buddy, at: buddy.directTargets, now: now)
     }
 
-    /// Dials `buddy` at `targets`, one link each, within the per-minute cap on dials to one buddy.
+    /// Dials `buddy` at `targets`, one link each, within the caps on dials: per buddy and in all
+    /// per minute, and under way at once. Targets a cap holds back are tried again when it
+    /// allows (a redial at that moment), never dropped for good.
     private mutating func dial(_ buddy: BuddyContact, at targets: [Candidate], now: Instant) -> [SessionAction] {
         var recent = (recentDials[buddy.username] ?? []).filter { now - $0 < .seconds(60) }
-        let allowed = targets.prefix(max(0, settings.maxDialsPerBuddyPerMinute - recent.count))
+        allRecentDials = allRecentDials.filter { now - $0 < .seconds(60) }
+        let connecting = links.values.filter { if case .connecting = $0.phase { true } else { false } }.count
+        let room = min(
+            settings.maxDialsPerBuddyPerMinute - recent.count, settings.maxDialsPerMinute - allRecentDials.count, settings.maxConnecting - connecting
+        )
+        let allowed = targets.prefix(max(0, room))
         recent += allowed.map { _ in now }
+        allRecentDials += allowed.map { _ in now }
         recentDials[buddy.username] = recent.isEmpty ? nil : recent
+        if allowed.count < targets.count, allowed.isEmpty {
+            // Held back: try again when the oldest dial of the minute leaves it (or in 1 s when
+            // too many are under way).
+            let minuteFull = recent.count >= settings.maxDialsPerBuddyPerMinute || allRecentDials.count >= settings.maxDialsPerMinute
+            let oldest = [recent.min(), allRecentDials.min()].compactMap { $0 }.min() ?? now
+            let at = minuteFull ? max(now + .seconds(1), oldest + .seconds(60)) : now + .seconds(1)
+            let until = retries[buddy.username]?.until ?? now + settings.retryWindow
+            retries[buddy.username] = Retry(at: at, delay: settings.firstRetryDelay, until: until)
+        }
         return allowed.map { target in
             let id = newLinkID()
             links[id] = Link(

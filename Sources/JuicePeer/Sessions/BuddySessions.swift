@@ -123,6 +123,8 @@ public struct BuddySessions: Sendable {
     var reached: [Username: PeerID] = [:]
     /// When each buddy was dialled in the last minute (at most ``SessionSettings/maxDialsPerBuddyPerMinute``).
     var recentDials: [Username: [Instant]] = [:]
+    /// When anyone was dialled in the last minute (at most ``SessionSettings/maxDialsPerMinute``).
+    var allRecentDials: [Instant] = []
     /// When an attempt's relayed addresses are dialled, unless a direct dial made a session first.
     var relayDials: [Username: Instant] = [:]
     /// When the direct dials are tried again for a session that runs through a relay.

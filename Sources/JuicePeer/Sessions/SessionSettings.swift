@@ -25,6 +25,9 @@ public struct SessionSettings: Sendable {
     /// Connects to one buddy's addresses per minute at most, whatever the server says of them:
     /// a server that floods introductions with new candidates gets no more SYNs out of us.
     public var maxDialsPerBuddyPerMinute = 32
+    /// Connects to all buddies together per minute, and under way at once: the server chooses
+    /// how many buddies there are and where they are, so these bound what it can make us send.
+    public var maxDialsPerMinute = 256, maxConnecting = 64
     /// How long a goodbye may take to be written before its connection is closed anyway.
     public var goodbyeTimeout: Duration = .seconds(3)
     /// Handshakes each source address may start, before any public-key work.

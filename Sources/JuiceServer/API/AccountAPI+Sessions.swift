@@ -46,7 +46,7 @@ extension AccountAPI {
             lease: .init(started.lease),
             identity: .init(publicKey: .init(started.identity.publicKey), sealedSecret: .init(started.identity.sealedSecret)),
             buddies: started.buddies.map(Components.Schemas.Buddy.init),
-            reachability: online ? settings.relay?.reachability() : nil
+            reachability: online ? settings.relay?.reachability(accountID: started.accountID) : nil
         )
         return (reply, started)
     }
