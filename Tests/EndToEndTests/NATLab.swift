@@ -156,6 +156,13 @@ struct NATLab {
         return try Data(contentsOf: capture.file)
     }
 
+    /// Runs SQL through `psql` on the lab's database, as an admin would; unaligned rows.
+    func psql(_ sql: String) async throws -> [String] {
+        let result = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/psql"), ["-X", "-At", "-c", sql], environment: JuiceProcesses.environment(for: database))
+        try #require(result.status == 0, "psql: \(result.error)")
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
     /// juiced's API requests so far, by operation (its Prometheus counters, read from the lab's internet).
     func requestCounts() async throws -> [String: Int] {
         let scrape = try await run("internet", URL(fileURLWithPath: "/usr/bin/curl"), ["-fsS", "--cacert", certificate, Self.serverURL + "/metrics"])

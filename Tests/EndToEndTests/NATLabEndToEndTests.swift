@@ -173,4 +173,50 @@ struct NATLabEndToEndTests {
             }
         }
     }
+
+    /// A stranger who learns alice's public mapping and relayed address (here from the
+    /// database) gets nothing on either: her NAT drops a SYN she did not ask for, and her relay
+    /// lets through only addresses her buddies state (coturn refuses the rest) and her client
+    /// refuses whoever is not a buddy, even from a buddy's address (the stranger behind carol's
+    /// NAT).
+    @Test func aStrangerWhoLearnsTheCandidatesGetsNothing() async throws {
+        try await NATLab.with(symmetricHome3: true) { lab in
+            let (alice, carol) = try await chat(lab, ("alice", "home1"), ("carol", "home3"), over: "relayed")
+            let stored = try await lab.psql("SELECT p.candidates FROM presence_state p JOIN accounts a ON a.id = p.account_id WHERE a.username = 'alice'")
+            let candidates = try #require(stored.first).split(separator: ",").map(String.init)
+            let srflx = try #require(candidates.first { $0.hasPrefix("srflx ") }?.dropFirst(6), "\(candidates)")
+            let relay = try #require(candidates.first { $0.hasPrefix("relay ") }?.dropFirst(6), "\(candidates)")
+            for (node, target) in [("neighbour2", String(srflx)), ("neighbour2", String(relay)), ("neighbour3", String(relay))] {
+                let probe = try await lab.run(node, URL(fileURLWithPath: "/usr/bin/python3"), ["-c", Self.strangerProbe, target])
+                #expect(probe.status == 0, "\(node) -> \(target): \(probe.output) \(probe.error)")
+                #expect(["no connection", "closed"].contains(probe.output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(node) -> \(target): \(probe.output)")
+            }
+            #expect(alice.output.filter { event($0)["event"] as? String == "online" }.count == 1, "only carol came online: \(alice.output)")
+            carol.send("/msg alice still only us")
+            #expect(await alice.waitForEvent("message") { $0["text"] as? String == "still only us" } != nil)
+            await logOut(alice, carol)
+        }
+    }
+
+    /// Connects to ADDRESS (host:port), sends a junk M1-sized blob, and says what happened within
+    /// 8 s: "no connection" (dropped or refused), "closed" (the far end hung up), or "open".
+    static let strangerProbe = """
+        import os, socket, sys
+        host, port = sys.argv[1].rsplit(":", 1)
+        s = socket.socket()
+        s.settimeout(4)
+        try:
+            s.connect((host, int(port)))
+        except OSError:
+            print("no connection"); sys.exit(0)
+        try:
+            s.sendall(os.urandom(200))
+            s.settimeout(8)
+            data = s.recv(1024)
+            print("closed" if not data else "open")
+        except (ConnectionResetError, BrokenPipeError):
+            print("closed")
+        except socket.timeout:
+            print("open")
+        """
 }
