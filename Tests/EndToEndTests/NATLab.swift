@@ -9,7 +9,10 @@ import Testing
 struct NATLab {
     let name: String
     let database: TestDatabase
-    let server: ManagedProcess
+    /// juiced on the lab's internet (203.0.113.10:7480); ``restartServer()`` replaces it.
+    var server: ManagedProcess { serverProcess.withLock { $0 } }
+    private let serverProcess: Locked<ManagedProcess>
+    private let serverArguments: [String]
     /// coturn on the lab's internet (203.0.113.20:3478), sharing its secret with juiced.
     var relay: ManagedProcess { relayProcess.withLock { $0 } }
     private let relayProcess: Locked<ManagedProcess>
@@ -44,13 +47,15 @@ struct NATLab {
             let secretFile = directory.appendingPathComponent("turn-secret")
             try Data(secret.utf8).write(to: secretFile)
             let relay = try startRelay(lab: name, secret: secret, directory: directory)
-            let server = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), [
+            let arguments = [
                 "netns", "exec", "nl-\(name)-inet", Binaries.juiced.path,
                 "--host", juicedAddress, "--port", "7480", "--tls-certificate", certificate, "--tls-key", key,
                 "--turn-server", "\(relayAddress):3478", "--turn-secret-file", secretFile.path,
-            ], environment: JuiceProcesses.environment(for: database!))
+            ]
+            let server = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), arguments, environment: JuiceProcesses.environment(for: database!))
             let lab = NATLab(
-                name: name, database: database!, server: server, relayProcess: Locked(relay), relaySecret: secret, directory: directory, certificate: certificate
+                name: name, database: database!, serverProcess: Locked(server), serverArguments: arguments,
+                relayProcess: Locked(relay), relaySecret: secret, directory: directory, certificate: certificate
             )
             try await lab.waitForServer()
             try await body(lab)
@@ -74,6 +79,16 @@ struct NATLab {
             "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
             "--db", directory.appendingPathComponent("turndb.sqlite").path,
         ])
+    }
+
+    /// kill -9 of juiced, then a new juiced on the same address and database after `down`.
+    func restartServer(down: Duration = .seconds(1)) async throws {
+        server.kill()
+        _ = await server.waitForExit(timeout: .seconds(10))
+        try await Task.sleep(for: down)
+        let process = try ManagedProcess(URL(fileURLWithPath: "/usr/sbin/ip"), serverArguments, environment: JuiceProcesses.environment(for: database))
+        serverProcess.withLock { $0 = process }
+        try await waitForServer()
     }
 
     /// Stops coturn (kill -9, as a crash would).

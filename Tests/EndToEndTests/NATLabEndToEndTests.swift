@@ -174,6 +174,66 @@ struct NATLabEndToEndTests {
         }
     }
 
+    /// kill -9 of alice behind her NAT: bob sees her offline at once (her kernel closes their
+    /// punched connection), and psql within seconds (her stream's 5 s resume grace and a tick),
+    /// not at the end of a lease.
+    @Test func aKilledClientReadsOfflineToItsBuddyAndToPsqlWithinSeconds() async throws {
+        try await NATLab.with { lab in
+            let (alice, bob) = try await chat(lab, ("alice", "home1"), ("bob", "home2"), over: "punched")
+            let killed = ContinuousClock.now
+            alice.kill()
+            #expect(await bob.waitForEvent("offline", timeout: .seconds(20)) { $0["username"] as? String == "alice" } != nil, "bob: \(bob.output)")
+            var rows = try await lab.psql("SELECT peer_id FROM presence WHERE username = 'alice'")
+            while rows != ["0"], ContinuousClock.now - killed < .seconds(15) {
+                try await Task.sleep(for: .milliseconds(200))
+                rows = try await lab.psql("SELECT peer_id FROM presence WHERE username = 'alice'")
+            }
+            #expect(rows == ["0"], "psql still shows alice online \(ContinuousClock.now - killed) after the kill")
+            await logOut(bob)
+        }
+    }
+
+    /// kill -9 of juiced while four users are online over all three paths; a new juiced on the
+    /// same database and address takes the streams over as the clients resume: nobody gets a
+    /// new peer ID (no second `ready`), no buddy session closes, chat goes on, psql shows all
+    /// four online with the peer IDs they had.
+    @Test func aKilledServerIsTakenOverAndNobodyLosesABuddyOrAPeerID() async throws {
+        try await NATLab.with(symmetricHome3: true) { lab in
+            let users = [("alice", "home1"), ("dave", "neighbour1"), ("bob", "home2"), ("carol", "home3")]
+            for (user, node) in users { try await lab.register(user, from: node) }
+            for (user, node) in users.dropFirst() { try await lab.makeBuddies(("alice", "home1"), (user, node)) }
+            var clients: [String: ManagedProcess] = [:]
+            var peers: [String: Int64] = [:]
+            for (user, node) in users {
+                let client = try lab.login(user, in: node)
+                let ready = try #require(await client.waitForEvent("ready"), "\(user): \(client.errorOutput)")
+                peers[user] = ready["peerId"] as? Int64
+                clients[user] = client
+            }
+            let alice = try #require(clients["alice"])
+            for (user, _) in users.dropFirst() {
+                #expect(await clients[user]!.waitForEvent("online", timeout: .seconds(30)) { $0["username"] as? String == "alice" } != nil, "\(user): \(clients[user]!.output)")
+            }
+
+            try await lab.restartServer()
+            for (user, client) in clients {
+                #expect(await client.waitForEvent("info", timeout: .seconds(30)) { ($0["message"] as? String) == "rendezvous stream resumed" } != nil,
+                        "\(user) resumed: \(client.output) \(client.errorOutput)")
+            }
+            for (user, _) in users.dropFirst() {
+                clients[user]!.send("/msg alice after the restart from \(user)")
+                #expect(await alice.waitForEvent("message") { $0["text"] as? String == "after the restart from \(user)" } != nil, "alice: \(alice.output)")
+            }
+            for (user, client) in clients {
+                #expect(client.output.filter { event($0)["event"] as? String == "ready" }.count == 1, "\(user) logged in once: \(client.output)")
+                #expect(!client.output.contains { event($0)["event"] as? String == "offline" }, "\(user) lost no buddy session: \(client.output)")
+            }
+            let rows = try await lab.psql("SELECT username || ' ' || peer_id FROM presence WHERE online ORDER BY username")
+            #expect(rows == users.map(\.0).sorted().map { "\($0) \(peers[$0]!)" }, "online with the same peer IDs")
+            await logOut(clients["dave"]!, clients["bob"]!, clients["carol"]!, alice)
+        }
+    }
+
     /// A stranger who learns alice's public mapping and relayed address (here from the
     /// database) gets nothing on either: her NAT drops a SYN she did not ask for, and her relay
     /// lets through only addresses her buddies state (coturn refuses the rest) and her client
