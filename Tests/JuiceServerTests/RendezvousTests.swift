@@ -194,7 +194,8 @@ import Testing
             #expect(try db.sql("SELECT online FROM presence WHERE username = 'carol'").first?.decode("online", as: Bool.self) == false)
             let seen = buddy("bob", in: try await api.buddies(try await api.token(alice, online: false)))
             #expect(seen?["peerId"] as? Int64 == bobPeer)
-            #expect(stream.lines.filter { $0["type"] as? String == "keepalive" }.count >= 3)
+            // One a second once idle; at least two in 5 s even when a loaded machine delays the ticks.
+            #expect(stream.lines.filter { $0["type"] as? String == "keepalive" }.count >= 2)
             #expect(try await api.request(.get, "/v1/buddies", token: bobToken).status == .ok, "the streamed session's token lapsed")
             await stream.close()
         }

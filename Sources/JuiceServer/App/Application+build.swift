@@ -28,7 +28,7 @@ public func buildApplication(
     let reaper = LeaseReaper(store: store, interval: configuration.reaperInterval, logger: logger)
     let rendezvous = RendezvousService(streams: streams, database: pool.configuration, settings: configuration.rendezvous, logger: logger)
     return Application(
-        router: router,
+        responder: RequestTaskResponder(inner: router.buildResponder()),
         server: try serverBuilder(configuration, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "juiced"),
         services: [reaper, rendezvous],
