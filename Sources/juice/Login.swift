@@ -13,8 +13,8 @@ struct Login: AsyncParsableCommand {
     @Argument(help: "Your username.")
     var name: String
 
-    @Option(name: .long, help: "HOST:PORT to accept buddies' connections on (port 0 picks one).")
-    var listen = "127.0.0.1:0"
+    @Option(name: .long, help: "HOST:PORT to accept buddies' connections on (port 0 picks one). Default: 127.0.0.1:0 with a server on this machine, else 0.0.0.0:0 (every interface; buddies get their addresses, and the public mapping and relay when the server has one).")
+    var listen: String?
 
     @Option(name: .long, help: "HOST:PORT buddies should dial, if not the listening address.")
     var advertise: String?
@@ -34,7 +34,7 @@ struct Login: AsyncParsableCommand {
         _ = try parseUsername(name)
         guard (1...300).contains(keepalive) else { throw ValidationError("--keepalive must be 1 to 300 seconds") }
         do {
-            _ = try Endpoint(listen, allowingPortZero: true)
+            if let listen { _ = try Endpoint(listen, allowingPortZero: true) }
             if let advertise { _ = try Endpoint(advertise) }
         } catch {
             throw ValidationError("\(error)")
@@ -50,9 +50,10 @@ struct Login: AsyncParsableCommand {
 
     func run() async throws {
         let username = try parseUsername(name)
-        let listenAt = try Endpoint(listen, allowingPortZero: true)
         let advertised = try advertise.map { try Endpoint($0) }
         let service = try options.makeService()
+        // Buddies on other machines can only reach a listener on a real interface.
+        let listenAt = try Endpoint(listen ?? (service.isLoopback ? "127.0.0.1:0" : "0.0.0.0:0"), allowingPortZero: true)
         let keys = try options.keys(for: username, service: service)
         let session = OnlineSession(
             service: service, username: username, keys: keys,

@@ -15,7 +15,12 @@ struct NATLabEndToEndTests {
             try await lab.makeBuddies(("alice", "home1"), ("dave", "neighbour1"))
             let alice = try lab.login("alice", in: "home1")
             try #require(await alice.waitForEvent("ready") != nil, "alice: \(alice.errorOutput)")
-            let dave = try lab.login("dave", in: "neighbour1")
+            // dave gives no --listen: with a server elsewhere he listens on every interface, and
+            // states his LAN address as a host candidate (and as his endpoint).
+            let dave = try lab.start("neighbour1", Binaries.juice, ["login", "dave", "--json", "--password-stdin"] + lab.clientArguments(), environment: lab.clientEnvironment("dave"))
+            dave.send(testPassword)
+            let daveReady = try #require(await dave.waitForEvent("ready"), "dave: \(dave.errorOutput)")
+            #expect((daveReady["endpoint"] as? String)?.hasPrefix("10.0.1.3:") == true, "\(daveReady)")
             let online = try #require(await dave.waitForEvent("online", timeout: .seconds(20)) { $0["username"] as? String == "alice" }, "dave: \(dave.output) \(dave.errorOutput)")
             #expect(online["path"] as? String == "direct")
             let seen = try #require(await alice.waitForEvent("online", timeout: .seconds(20)) { $0["username"] as? String == "dave" }, "alice: \(alice.output)")
