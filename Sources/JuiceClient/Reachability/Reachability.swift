@@ -76,8 +76,6 @@ actor Reachability {
         return Array(list.prefix(Candidate.maxCount))
     }
 
-
-
     /// Before a login: gathers with the cached relay credential, if one is valid for 2 h more.
     func prepare() async {
         guard binding == nil, let cached = cache.load(), cached.isValid(for: Self.cacheMargin) else { return }
@@ -103,7 +101,7 @@ actor Reachability {
     private func gather(with access: RelayAccess, quietly: Bool = false) async {
         self.access = access
         guard (try? Candidate(kind: "relay", address: access.server.description, allowLoopback: allowLoopback)) != nil, let server = Self.address(access.server) else {
-            printer.emit(.error("the service named a relay this client will not use (\(access.server)): an IP address, port 1024 or above, not loopback or private-use ranges; no relay"))
+            printer.emit(.error("the service named a relay this client will not use (\(access.server)): it must be an IP address with a port of 1024 or above, and loopback only when the service is on this machine; no relay"))
             return
         }
         if binding == nil {
