@@ -258,3 +258,30 @@ func withTwoInstances(_ test: @escaping @Sendable (APIClient, APIClient, TestDat
     for pool in pools { await pool.shutdown() }
     db.drop()
 }
+
+extension RendezvousTests {
+    /// A resume gives the session and its presence a full lease again: the drop had cut both to
+    /// the 5 s grace, and the session's token is what a later logout (or the fallback after a
+    /// stream that breaks for good) needs.
+    @Test func aResumeRestoresAFullLease() async throws {
+        try await withService { api, db, _ in
+            let bob = TestUser("bob")
+            try await api.register(bob)
+            let (first, login) = try await RendezvousClient.login(bob, on: api)
+            let token = try #require(login["token"] as? String)
+            await first.close()
+            let cut = "SELECT s.expires_at < now() + interval '10 seconds' AS cut FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'bob' AND s.online"
+            var wasCut = false
+            for _ in 0..<50 where !wasCut { // the drop is recorded
+                try await Task.sleep(for: .milliseconds(100))
+                wasCut = try db.sql(cut).first?.decode("cut", as: Bool.self) == true
+            }
+            #expect(wasCut, "the drop cut the session to the grace")
+            let resumed = try await RendezvousClient.resume(port: api.port, token: token)
+            #expect(await resumed.line(within: .seconds(10)) { $0["type"] as? String == "resumed" } != nil, "\(resumed.connection.text)")
+            #expect(try db.sql(cut).first?.decode("cut", as: Bool.self) == false, "the resume gave the session a full lease again")
+            #expect(try await api.request(.delete, "/v1/sessions/current", token: token).status == .noContent)
+            await resumed.close()
+        }
+    }
+}

@@ -36,20 +36,30 @@ extension AccountSQL {
         """)
 
     /// Resumes the stream of the online session with token hash $1 on instance $2, if its
-    /// presence is still live (within the resume grace, or its old instance not yet timed out).
-    /// Returns `account_id`, `peer_id`, `lease_expires_at` and `previous_stream_instance`.
+    /// presence is still live (within the resume grace, or its old instance not yet timed out),
+    /// and gives presence and session a full lease of $3 seconds again: a drop cut both to the
+    /// grace, and the session's token must outlast it (a logout after the stream closes again
+    /// needs a token that has not expired). Returns `account_id`, `peer_id`, `lease_expires_at`
+    /// and `previous_stream_instance`.
     public static let resumeStream = PreparedStatement("resume_stream", """
         WITH session AS (
             SELECT account_id FROM sessions
             WHERE token_hash = $1 AND online AND (expires_at > now() OR stream_live(account_id))
         ), before AS (
             SELECT p.stream_instance FROM presence_state p JOIN session ON session.account_id = p.account_id
+        ), resumed AS (
+            UPDATE presence_state p SET stream_instance = $2, lease_expires_at = now() + make_interval(secs => $3)
+            FROM session
+            WHERE p.account_id = session.account_id AND p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance)
+            RETURNING p.account_id, p.peer_id, p.lease_expires_at
+        ), renewed AS (
+            UPDATE sessions s SET expires_at = resumed.lease_expires_at
+            FROM resumed WHERE s.token_hash = $1
+            RETURNING 1
         )
-        UPDATE presence_state p SET stream_instance = $2
-        FROM session
-        WHERE p.account_id = session.account_id AND p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance)
-        RETURNING p.account_id, p.peer_id, extract(epoch FROM p.lease_expires_at)::float8 AS lease_expires_at,
-                  (SELECT stream_instance FROM before) AS previous_stream_instance
+        SELECT account_id, peer_id, extract(epoch FROM lease_expires_at)::float8 AS lease_expires_at,
+               (SELECT stream_instance FROM before) AS previous_stream_instance, (SELECT count(*) FROM renewed) AS renewed
+        FROM resumed
         """)
 
     /// Tells instance $2 that account $1's stream there may have ended (a logout, or a newer

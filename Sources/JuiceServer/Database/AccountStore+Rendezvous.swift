@@ -15,7 +15,7 @@ extension AccountStore {
     /// presence is still live; returns the account, its lease (of `leaseSeconds`) and buddy list.
     func resumeStream(tokenHash: [UInt8], instanceID: Int64, leaseSeconds: Int) async throws -> (accountID: Int64, lease: PresenceLease, buddies: [BuddyEntry])? {
         try await pool.withConnection { db in
-            guard let row = try db.execute(AccountSQL.resumeStream, [tokenHash, instanceID]).first else { return nil }
+            guard let row = try db.execute(AccountSQL.resumeStream, [tokenHash, instanceID, leaseSeconds]).first else { return nil }
             let accountID = try row.decode("account_id", as: Int64.self)
             guard let peerID = PeerID(rawValue: try row.decode("peer_id")) else { throw PostgresError(.decoding, message: "peer ID out of range") }
             try Self.checkStream(db, accountID: accountID, instance: try row.decode("previous_stream_instance", as: Int64?.self), unless: instanceID)
