@@ -201,22 +201,6 @@ public struct BuddySessions: Sendable {
         }
     }
 
-    /// Why a message to `name` cannot go now, or nil when it can.
-    func refusal(to name: Username) -> String? {
-        guard buddies[name] != nil else { return "\(name) is not your buddy" }
-        switch trust[name] {
-        case .shared: return SharedKeys.warning([name.value])
-        case .changed: return "\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER"
-        default: break
-        }
-        // While a departure is held for a session being set up, a message waits for that session.
-        guard active[name] == nil, departing[name] == nil else { return nil }
-        // Online as the server says, but no path ever reached this login of theirs: no route.
-        let buddy = buddies[name]!
-        guard buddy.peerID.isOnline, reached[name] != buddy.peerID else { return "\(name) is offline" }
-        return "no route to \(name) yet: no direct or relayed path answered; still trying"
-    }
-
     /// Ends everything with a buddy: the live session with a goodbye (reported `offline` with
     /// `reason`), and any redial.
     mutating func endSession(with name: Username, reason: String, now: Instant) -> [SessionAction] {
@@ -233,22 +217,7 @@ public struct BuddySessions: Sendable {
         return actions + leave(id, goodbye: true, reason: reason, now: now) + [.report(.offline(name, reason: reason))]
     }
 
-    // MARK: Chat and presence
-
-    /// Sends a chat message, or throws the one-line reason it cannot go now.
-    public mutating func send(text: String, id: MessageID, to name: Username) throws(InvalidValue) -> [SessionAction] {
-        if let refusal = refusal(to: name) { throw InvalidValue(refusal) }
-        guard !text.isEmpty else { throw InvalidValue("the message is empty") }
-        guard text.utf8.count <= TransportMessage.maxTextBytes else {
-            throw InvalidValue("the message is longer than \(TransportMessage.maxTextBytes) bytes")
-        }
-        guard let link = active[name] else {
-            keepUnconfirmed(id, text: text, to: name, on: Self.notSent) // sent when the session being set up is
-            return []
-        }
-        keepUnconfirmed(id, text: text, to: name, on: link)
-        return [.send(link, .chat(id: id, text: text))]
-    }
+    // MARK: Presence
 
     /// Pushes new flags or status to every trusted buddy's session.
     public mutating func publish(_ presence: PeerPresence) -> [SessionAction] {
