@@ -51,6 +51,9 @@ public struct Candidate: Sendable, Hashable, CustomStringConvertible {
         self.address = address
     }
 
+    /// True for a loopback address (kept only when the server is on this machine too).
+    public var isLoopback: Bool { IPRange.of(address.host) == .loopback }
+
     /// `kind address`, e.g. `srflx 203.0.113.1:40123`: the stored form.
     public var description: String { "\(kind.rawValue) \(address)" }
 

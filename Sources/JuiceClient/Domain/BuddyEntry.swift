@@ -65,7 +65,8 @@ extension PeerNetwork.Buddy {
         // literal (no name the resolver could turn into this machine), port 1024 or above, no
         // unusable range, loopback only when the server is local.
         let endpoint = entry.endpoint.flatMap { try? Candidate(kind: "host", address: $0, allowLoopback: allowLoopback) }?.address
-        let candidates = Candidate.validated(entry.candidates.map { (kind: $0.kind.rawValue, address: $0.address.description) }, allowLoopback: allowLoopback)
+        // The candidates passed the checks when they were mapped; only loopback depends on the server.
+        let candidates = entry.candidates.filter { allowLoopback || !$0.isLoopback }
         self.init(username: name, publicKey: key, peerID: entry.peerID, endpoint: endpoint, candidates: candidates)
     }
 }
