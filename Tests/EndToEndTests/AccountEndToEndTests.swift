@@ -110,7 +110,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (cert, key) = try await Self.selfSignedCertificate(in: dir)
+        let (cert, key) = try await TestCertificate.selfSigned(in: dir)
         try await JuiceProcesses.with(extraArguments: ["--tls-certificate", cert, "--tls-key", key], scheme: "https") { juice in
             #expect(juice.url.hasPrefix("https://"))
             let https = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "--cacert", cert, juice.url + "/healthz"])
@@ -135,7 +135,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (cert, key) = try await Self.selfSignedCertificate(in: dir)
+        let (cert, key) = try await TestCertificate.selfSigned(in: dir)
         let secret = dir.appendingPathComponent("turn-secret")
         try Data("0123456789abcdef0123456789abcdef\n".utf8).write(to: secret)
         // Only the host (to stay on loopback), port, paths and lease change; the flags are the unit's.
@@ -165,7 +165,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (cert, key) = try await Self.selfSignedCertificate(in: dir)
+        let (cert, key) = try await TestCertificate.selfSigned(in: dir)
         let garbage = dir.appendingPathComponent("garbage.pem").path, missing = dir.appendingPathComponent("missing.pem").path
         try "not a PEM file\n".write(toFile: garbage, atomically: true, encoding: .utf8)
         let database = try await TestDatabase.create("tls")
@@ -177,23 +177,12 @@ import Testing
         ] {
             let result = try await ManagedProcess.run(
                 Binaries.juiced, ["--port", "0", "--tls-certificate", certificatePath, "--tls-key", keyPath],
-                environment: JuiceProcesses.environment(for: database), timeout: .seconds(30)
+                environment: database.clientEnvironment, timeout: .seconds(30)
             )
             #expect(result.status == 1)
             let lines = result.error.split(separator: "\n")
             #expect(lines.count == 1, "\(result.error)")
             #expect(lines.last?.contains(expected) == true, "\(result.error)")
         }
-    }
-
-    /// A certificate for `ip` (127.0.0.1 unless told) and its key, made by openssl in `directory`.
-    static func selfSignedCertificate(in directory: URL, ip: String = "127.0.0.1") async throws -> (certificate: String, key: String) {
-        let cert = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
-        let openssl = try await ManagedProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-            "-subj", "/CN=\(ip)", "-addext", "subjectAltName=IP:\(ip)", "-keyout", key, "-out", cert,
-        ])
-        try #require(openssl.status == 0, "openssl failed: \(openssl.error)")
-        return (cert, key)
     }
 }

@@ -19,16 +19,7 @@ struct JuiceProcesses {
     let clientHome: String
 
     /// The PG* variables that point psql and juiced at the test database.
-    var databaseEnvironment: [String: String] { Self.environment(for: database) }
-
-    static func environment(for database: TestDatabase) -> [String: String] {
-        let names = ["host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "dbname": "PGDATABASE"]
-        var environment: [String: String] = [:]
-        for (keyword, value) in database.configuration.parameters {
-            if let name = names[keyword] { environment[name] = value }
-        }
-        return environment
-    }
+    var databaseEnvironment: [String: String] { database.clientEnvironment }
 
     static func start(leaseSeconds: Int = 300, extraArguments: [String] = [], scheme: String = "http", clientHome: String? = nil) async throws -> JuiceProcesses {
         let database = try await TestDatabase.create("e2e")
@@ -46,7 +37,7 @@ struct JuiceProcesses {
     /// Starts `juiced` on `port` (0: one the OS picks) and waits until it listens; returns it
     /// and its URL. A `juiced` that exits or does not listen within 30 s is an error.
     private static func launchServer(port: Int, arguments: [String], database: TestDatabase, scheme: String) async throws -> (ManagedProcess, String) {
-        let server = try ManagedProcess(Binaries.juiced, ["--port", String(port)] + arguments, environment: environment(for: database))
+        let server = try ManagedProcess(Binaries.juiced, ["--port", String(port)] + arguments, environment: database.clientEnvironment)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let range = server.errorOutput.range(of: #"listening on \#(scheme)://127\.0\.0\.1:\d+"#, options: .regularExpression) {

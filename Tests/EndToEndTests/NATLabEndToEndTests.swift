@@ -4,12 +4,12 @@ import Testing
 
 /// Buddies across NATs in the lab (docs/reachability.md 8), with real processes: juiced on the
 /// lab's internet, clients in homes behind NATs that drop unsolicited packets as home routers do.
-@Suite(.serialized, .enabled(if: NATLab.available, "the NAT lab needs root"))
+@Suite(.serialized, .enabled(if: NetLab.available, "the NAT lab needs root"))
 struct NATLabEndToEndTests {
     /// alice and dave share a LAN behind NAT A: their session runs straight between their LAN
     /// addresses (`direct`), and a message goes through both ways.
     @Test func neighboursOnOneLANChatDirectly() async throws {
-        try await NATLab.with { lab in
+        try await NetLab.with { lab in
             try await lab.register("alice", from: "home1")
             try await lab.register("dave", from: "neighbour1")
             try await lab.makeBuddies(("alice", "home1"), ("dave", "neighbour1"))
@@ -41,7 +41,7 @@ struct NATLabEndToEndTests {
 
     /// Logs `a` (in `nodeA`) and `b` (in `nodeB`) in as buddies, waits for their session, and
     /// checks that it runs over `path` on both sides and carries a message each way with receipts.
-    func chat(_ lab: NATLab, _ a: (String, String), _ b: (String, String), over path: String, within: Duration = .seconds(30)) async throws -> (ManagedProcess, ManagedProcess) {
+    func chat(_ lab: NetLab, _ a: (String, String), _ b: (String, String), over path: String, within: Duration = .seconds(30)) async throws -> (ManagedProcess, ManagedProcess) {
         try await lab.register(a.0, from: a.1)
         try await lab.register(b.0, from: b.1)
         try await lab.makeBuddies((a.0, a.1), (b.0, b.1))
@@ -75,7 +75,7 @@ struct NATLabEndToEndTests {
     /// again: one call each way, and none while she stays online, her relay and public mapping
     /// stated in the login itself.
     @Test func buddiesBehindTwoConeNATsPunchThrough() async throws {
-        try await NATLab.with { lab in
+        try await NetLab.with { lab in
             let (alice, bob) = try await chat(lab, ("alice", "home1"), ("bob", "home2"), over: "punched")
             await logOut(alice)
             let before = try await lab.requestCounts()
@@ -99,7 +99,7 @@ struct NATLabEndToEndTests {
     /// her, so after 2 s the pair dials the relayed addresses and the session runs through coturn
     /// (`relayed`), end to end encrypted as any other.
     @Test func aBuddyBehindASymmetricNATIsReachedThroughTheRelay() async throws {
-        try await NATLab.with(symmetricHome3: true) { lab in
+        try await NetLab.with(symmetricHome3: true) { lab in
             let (alice, carol) = try await chat(lab, ("alice", "home1"), ("carol", "home3"), over: "relayed")
             await logOut(alice, carol)
         }
@@ -110,7 +110,7 @@ struct NATLabEndToEndTests {
     /// is refused with "no route". When coturn is back, both gather a relay again, publish it,
     /// and carol and alice meet through it.
     @Test func withoutTheRelayOthersChatAndTheStrandedBuddyHearsNoRouteUntilItIsBack() async throws {
-        try await NATLab.with(symmetricHome3: true) { lab in
+        try await NetLab.with(symmetricHome3: true) { lab in
             let users = [("alice", "home1"), ("bob", "home2"), ("dave", "neighbour1"), ("carol", "home3")]
             for (user, node) in users { try await lab.register(user, from: node) }
             for (user, node) in users.dropFirst() { try await lab.makeBuddies(("alice", "home1"), (user, node)) }
@@ -146,7 +146,7 @@ struct NATLabEndToEndTests {
     /// while four users go online and chat over all three paths: none holds a message, a
     /// username, a status text or a presence flag's name in clear.
     @Test func noCaptureOnAnyPathHoldsAnythingInClear() async throws {
-        try await NATLab.with(symmetricHome3: true) { lab in
+        try await NetLab.with(symmetricHome3: true) { lab in
             let alice = ("albertine", "home1")
             let others = [("bartholomew", "home2"), ("dorothea", "neighbour1"), ("carolina", "home3")]
             for (user, node) in [alice] + others { try await lab.register(user, from: node) }
@@ -183,7 +183,7 @@ struct NATLabEndToEndTests {
     /// punched connection), and psql within seconds (her stream's 5 s resume grace and a tick),
     /// not at the end of a lease.
     @Test func aKilledClientReadsOfflineToItsBuddyAndToPsqlWithinSeconds() async throws {
-        try await NATLab.with { lab in
+        try await NetLab.with { lab in
             let (alice, bob) = try await chat(lab, ("alice", "home1"), ("bob", "home2"), over: "punched")
             let killed = ContinuousClock.now
             alice.kill()
@@ -203,7 +203,7 @@ struct NATLabEndToEndTests {
     /// new peer ID (no second `ready`), no buddy session closes, chat goes on, psql shows all
     /// four online with the peer IDs they had.
     @Test func aKilledServerIsTakenOverAndNobodyLosesABuddyOrAPeerID() async throws {
-        try await NATLab.with(symmetricHome3: true) { lab in
+        try await NetLab.with(symmetricHome3: true) { lab in
             let users = [("alice", "home1"), ("dave", "neighbour1"), ("bob", "home2"), ("carol", "home3")]
             for (user, node) in users { try await lab.register(user, from: node) }
             for (user, node) in users.dropFirst() { try await lab.makeBuddies(("alice", "home1"), (user, node)) }
@@ -245,7 +245,7 @@ struct NATLabEndToEndTests {
     /// refuses whoever is not a buddy, even from a buddy's address (the stranger behind carol's
     /// NAT).
     @Test func aStrangerWhoLearnsTheCandidatesGetsNothing() async throws {
-        try await NATLab.with(symmetricHome3: true) { lab in
+        try await NetLab.with(symmetricHome3: true) { lab in
             let (alice, carol) = try await chat(lab, ("alice", "home1"), ("carol", "home3"), over: "relayed")
             let stored = try await lab.psql("SELECT p.candidates FROM presence_state p JOIN accounts a ON a.id = p.account_id WHERE a.username = 'alice'")
             let candidates = try #require(stored.first).split(separator: ",").map(String.init)

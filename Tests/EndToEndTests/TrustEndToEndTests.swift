@@ -127,7 +127,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("juice-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (cert, key) = try await TLSEndToEndTests.selfSignedCertificate(in: dir)
+        let (cert, key) = try await TestCertificate.selfSigned(in: dir)
         try await JuiceProcesses.with(extraArguments: ["--tls-certificate", cert, "--tls-key", key], scheme: "https") { juice in
             let untrusted = try await juice.juice(["register", "alice", "--password-stdin"], stdin: "\(testPassword)\n")
             #expect(untrusted.status == 1)

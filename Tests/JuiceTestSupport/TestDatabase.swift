@@ -42,3 +42,15 @@ public struct TestDatabase: Sendable {
         _ = try? admin.executeScript("DROP DATABASE IF EXISTS \"\(name)\"")
     }
 }
+
+extension TestDatabase {
+    /// The PG* variables that point psql and juiced at this database.
+    public var clientEnvironment: [String: String] {
+        let names = ["host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "dbname": "PGDATABASE"]
+        var environment: [String: String] = [:]
+        for (keyword, value) in configuration.parameters {
+            if let name = names[keyword] { environment[name] = value }
+        }
+        return environment
+    }
+}
