@@ -56,6 +56,7 @@ struct Serve: AsyncParsableCommand {
     var turnSecretFile: String?
 
     @OptionGroup var limits: AccountLimitOptions
+    @OptionGroup(title: "Waiting messages") var mailbox: MailboxOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -103,6 +104,7 @@ struct Serve: AsyncParsableCommand {
         configuration.accounts.realm = try Realm(realm)
         configuration.accounts.leaseSeconds = leaseSeconds
         limits.apply(to: &configuration.accounts)
+        mailbox.apply(to: &configuration.accounts.mailbox)
         configuration.accounts.relay = try relaySettings()
         configuration.reaperInterval = .seconds(max(1, min(15, leaseSeconds / 4)))
         configuration.tlsCertificatePath = tlsCertificate

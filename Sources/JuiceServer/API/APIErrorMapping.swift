@@ -84,6 +84,8 @@ struct APIErrorMapping {
             APIErrorMapping(status: .unauthorized, code: "unauthenticated", message: "missing, expired or replaced session token; log in again")
         case .notFound(let what):
             APIErrorMapping(status: .notFound, code: "not_found", message: what)
+        case let .conflict(code, reason):
+            APIErrorMapping(status: .conflict, code: code, message: reason)
         }
     }
 

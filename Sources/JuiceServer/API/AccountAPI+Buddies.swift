@@ -10,24 +10,25 @@ extension AccountAPI {
     }
 
     func requestBuddy(_ input: Operations.RequestBuddy.Input) async throws -> Operations.RequestBuddy.Output {
-        let (principal, buddy) = try await principalAndBuddy(input.path.username)
+        let (principal, buddy) = try await principalAndOther(input.path.username)
         let entry = try await store.requestBuddy(accountID: principal.accountID, buddy: buddy, maxPending: settings.maxPendingRequests)
         return .ok(.init(body: .json(.init(entry))))
     }
 
     func acceptBuddy(_ input: Operations.AcceptBuddy.Input) async throws -> Operations.AcceptBuddy.Output {
-        let (principal, buddy) = try await principalAndBuddy(input.path.username)
+        let (principal, buddy) = try await principalAndOther(input.path.username)
         let entry = try await store.acceptBuddy(accountID: principal.accountID, buddy: buddy)
         return .ok(.init(body: .json(.init(entry))))
     }
 
     func removeBuddy(_ input: Operations.RemoveBuddy.Input) async throws -> Operations.RemoveBuddy.Output {
-        let (principal, buddy) = try await principalAndBuddy(input.path.username)
+        let (principal, buddy) = try await principalAndOther(input.path.username)
         try await store.removeBuddy(accountID: principal.accountID, buddy: buddy)
         return .noContent(.init())
     }
 
-    private func principalAndBuddy(_ raw: String) async throws -> (SessionPrincipal, Username) {
+    /// The caller, and the other user `raw` names (never the caller).
+    func principalAndOther(_ raw: String) async throws -> (SessionPrincipal, Username) {
         let principal = try await principal()
         let buddy = try Validate.username(raw)
         guard buddy != principal.username else { throw AccountError.invalid("you cannot be your own buddy") }

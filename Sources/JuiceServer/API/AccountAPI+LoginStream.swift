@@ -11,7 +11,8 @@ extension AccountAPI {
         let (reply, started) = try await startSession(body, streamInstance: streams.instanceID)
         let stream = streams.open(
             accountID: started.accountID, peerID: started.lease.peerID,
-            firstLine: reply.jsonBytes(stream: rendezvous) + [0x0A], buddies: started.buddies
+            firstLine: reply.jsonBytes(stream: rendezvous) + [0x0A], buddies: started.buddies,
+            receiptsTold: started.mailbox?.receipts.map(\.seq).max() ?? 0
         )
         return stream.responseBody()
     }

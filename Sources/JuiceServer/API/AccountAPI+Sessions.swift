@@ -26,6 +26,7 @@ extension AccountAPI {
         let endpoint = try body.endpoint.map(Validate.endpoint)
         let candidates = try Validate.candidates(body.candidates, from: ClientSource.current)
         let statusText = try Validate.statusText(body.statusText ?? "")
+        let prekeys = try Validate.prekeys(body.prekeys)
         if online && endpoint == nil { throw AccountError.invalid("endpoint is required to go online") }
 
         let token = try SessionToken.generate()
@@ -33,7 +34,7 @@ extension AccountAPI {
             .online(
                 endpoint: endpoint, candidates: candidates, capabilities: Capabilities(camera: body.camera ?? false, mic: body.mic ?? false),
                 status: body.status.flatMap { PresenceStatus(rawValue: $0.rawValue) } ?? .online, statusText: statusText,
-                leaseSeconds: settings.leaseSeconds, streamInstance: streamInstance
+                leaseSeconds: settings.leaseSeconds, streamInstance: streamInstance, prekeys: prekeys
             )
         } else {
             .command(seconds: settings.commandSessionSeconds)
@@ -46,7 +47,10 @@ extension AccountAPI {
             lease: .init(started.lease),
             identity: .init(publicKey: .init(started.identity.publicKey), sealedSecret: .init(started.identity.sealedSecret)),
             buddies: started.buddies.map(Components.Schemas.Buddy.init),
-            reachability: online ? settings.relay?.reachability(accountID: started.accountID) : nil
+            reachability: online ? settings.relay?.reachability(accountID: started.accountID) : nil,
+            prekeysLeft: started.mailbox?.prekeysLeft,
+            waiting: started.mailbox.flatMap { $0.waiting.isEmpty ? nil : $0.waiting.map(Components.Schemas.WaitingMessage.init) },
+            receipts: started.mailbox.flatMap { $0.receipts.isEmpty ? nil : $0.receipts.map(Components.Schemas.Receipt.init) }
         )
         return (reply, started)
     }
@@ -77,5 +81,17 @@ extension AccountAPI {
 extension Components.Schemas.Lease {
     init(_ lease: PresenceLease) {
         self.init(peerId: lease.peerID.rawValue, leaseSeconds: Int32(clamping: lease.seconds), leaseExpiresAt: lease.expiresAt)
+    }
+}
+
+extension Components.Schemas.WaitingMessage {
+    init(_ record: WaitingMessageRecord) {
+        self.init(seq: record.seq, from: record.sender, queuedAt: record.queuedAt, envelope: .init(record.envelope))
+    }
+}
+
+extension Components.Schemas.Receipt {
+    init(_ record: ReceiptRecord) {
+        self.init(seq: record.seq, to: record.recipient, id: .init(record.messageID), state: .init(rawValue: record.state) ?? .expired, at: record.at)
     }
 }

@@ -70,6 +70,8 @@ public struct AccountSettings: Sendable {
     public var maxPendingRequests: Int = 100
     /// The relay whose credentials online logins get; nil: none (docs/reachability.md 7).
     public var relay: RelaySettings?
+    /// Bounds on waiting messages (docs/protocol.md 5.2).
+    public var mailbox = MailboxSettings()
 
     /// The defaults.
     public init() {}

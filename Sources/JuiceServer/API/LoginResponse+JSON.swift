@@ -10,7 +10,7 @@ extension Components.Schemas.LoginResponse {
     /// As the first line of a rendezvous stream (`stream` set), it also has `"type":"login"`,
     /// `keepaliveSeconds` and `resumeSeconds` (docs/reachability.md 2.2).
     func jsonBytes(stream: RendezvousSettings? = nil) -> [UInt8] {
-        var json = JSONWriter(capacity: 400 + 300 * buddies.count)
+        var json = JSONWriter(capacity: 400 + 300 * buddies.count + (waiting ?? []).reduce(0) { $0 + 100 + $1.envelope.data.count * 4 / 3 })
         json.beginObject()
         if stream != nil { json.field("type"); json.string("login") }
         json.field("username"); json.string(username)
@@ -23,6 +23,19 @@ extension Components.Schemas.LoginResponse {
         json.endObject()
         json.field("buddies"); json.buddies(buddies)
         if let reachability { json.field("reachability"); json.reachability(reachability) }
+        if let prekeysLeft { json.field("prekeysLeft"); json.integer(prekeysLeft) }
+        if let waiting {
+            json.field("waiting")
+            json.beginArray()
+            for message in waiting { json.element(); json.waitingMessage(message) }
+            json.endArray()
+        }
+        if let receipts {
+            json.field("receipts")
+            json.beginArray()
+            for receipt in receipts { json.element(); json.beginObject(); json.receiptFields(receipt); json.endObject() }
+            json.endArray()
+        }
         if let stream {
             json.field("keepaliveSeconds"); json.integer(Int(stream.keepaliveInterval.seconds.rounded(.up)))
             json.field("resumeSeconds"); json.integer(Int(stream.resumeGrace.seconds.rounded(.up)))
@@ -94,5 +107,26 @@ extension JSONWriter {
         field("password"); string(reachability.password)
         field("expiresAt"); string(ISO8601FormatStyleTranscoder().encode(reachability.expiresAt))
         endObject()
+    }
+}
+
+extension JSONWriter {
+    /// A waiting message (docs/protocol.md 5.4).
+    mutating func waitingMessage(_ message: Components.Schemas.WaitingMessage) {
+        beginObject()
+        field("seq"); integer(message.seq)
+        field("from"); string(message.from)
+        field("queuedAt"); string(ISO8601FormatStyleTranscoder().encode(message.queuedAt))
+        field("envelope"); base64(message.envelope)
+        endObject()
+    }
+
+    /// A receipt's fields, inside an object (a login's `receipts`, or a `receipt` line).
+    mutating func receiptFields(_ receipt: Components.Schemas.Receipt) {
+        field("seq"); integer(receipt.seq)
+        field("to"); string(receipt.to)
+        field("id"); base64(receipt.id)
+        field("state"); string(receipt.state.rawValue)
+        field("at"); string(ISO8601FormatStyleTranscoder().encode(receipt.at))
     }
 }

@@ -45,4 +45,41 @@ enum Validate {
     static func statusText(_ raw: String) throws -> String {
         do { return try StatusText.validate(raw) } catch { throw AccountError.invalid(error.description) }
     }
+
+    /// A login's prekeys (docs/protocol.md 5.1): a 16-byte set, at most 100 valid X25519 public
+    /// keys, none twice.
+    static func prekeys(_ raw: Components.Schemas.Prekeys?) throws -> PrekeyUpload? {
+        guard let raw else { return nil }
+        let set = try bytes(raw.set, count: 16, "prekey set")
+        guard raw.keys.count <= 100 else { throw AccountError.invalid("at most 100 prekeys") }
+        let keys = try raw.keys.map { try publicKey($0, "prekey") }
+        guard Set(keys).count == keys.count else { throw AccountError.invalid("a prekey is listed twice") }
+        return PrekeyUpload(set: set, keys: keys)
+    }
+
+    /// An X25519 public key: 32 bytes, not all zero, not of low order.
+    static func publicKey(_ data: Base64EncodedData, _ what: String) throws -> [UInt8] {
+        let key = try bytes(data, count: BoxKeyPair.publicKeyLength, what)
+        do { try BoxKeyPair.validate(publicKey: key) } catch { throw AccountError.invalid("\(what) is not a usable X25519 public key") }
+        return key
+    }
+
+    /// Exactly `count` bytes.
+    static func bytes(_ data: Base64EncodedData, count: Int, _ what: String) throws -> [UInt8] {
+        guard data.data.count == count else { throw AccountError.invalid("\(what) must be \(count) bytes") }
+        return Array(data.data)
+    }
+
+    /// A waiting message's envelope (docs/protocol.md 5.3): its length for its mode, version 1,
+    /// and the message ID inside it equal to `id`. The rest is sealed; only the recipient checks it.
+    static func envelope(_ data: Base64EncodedData, id: [UInt8]) throws -> [UInt8] {
+        let envelope = Array(data.data)
+        guard envelope.count >= 2, envelope[0] == 1, envelope[1] <= 1 else { throw AccountError.invalid("the envelope is not version 1 of a known mode") }
+        let header = envelope[1] == 1 ? 82 : 50
+        guard envelope.count >= header + 24, envelope.count <= 16_490 else {
+            throw AccountError.invalid("the envelope must be \(header + 24) to 16490 bytes")
+        }
+        guard Array(envelope[(header - 16)..<header]) == id else { throw AccountError.invalid("the envelope's message ID is not id") }
+        return envelope
+    }
 }

@@ -16,4 +16,7 @@ enum AccountError: Error, Equatable {
     case unauthenticated
     /// No such user, or no such buddy entry.
     case notFound(String)
+    /// The request conflicts with the state (`409` with this code and one-line reason), e.g.
+    /// `mailbox_full` (docs/protocol.md 5.2).
+    case conflict(String, String)
 }

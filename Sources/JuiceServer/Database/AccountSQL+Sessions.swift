@@ -9,7 +9,9 @@ extension AccountSQL {
     /// replaced session's stream (`previous_stream_instance`), to be told it ended.
     /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text,
     /// $10 username, $11 source, $12 clear failures, $13 remember source, $14 the instance holding its stream (NULL: none),
-    /// $15 candidates (stored form).
+    /// $15 candidates (stored form), $16 the login's prekey set (NULL: none named). Also returns
+    /// `prekeys_left` (unclaimed prekeys of that set) and `has_mail` (messages wait for the user,
+    /// or receipts for its messages), so a login with nothing in the mailbox needs no other statement.
     public static let goOnline = PreparedStatement("go_online", """
         WITH \(settled(account: "$1", username: "$10", source: "$11", clear: "$12", remember: "$13")),
         before AS (SELECT stream_instance FROM presence_state WHERE account_id = $1), session AS (
@@ -26,7 +28,10 @@ extension AccountSQL {
             RETURNING lease_expires_at, pg_advisory_unlock(auth_lock_key($10)) AS unlocked
         )
         SELECT extract(epoch FROM me.lease_expires_at)::float8 AS lease_expires_at,
-               (SELECT stream_instance FROM before) AS previous_stream_instance, buddy.*
+               (SELECT stream_instance FROM before) AS previous_stream_instance,
+               (SELECT count(*) FROM prekeys WHERE account_id = $1 AND set_id = $16 AND uploaded_at > now() - interval '30 days')::int AS prekeys_left,
+               (EXISTS (SELECT 1 FROM mailbox WHERE recipient_id = $1) OR EXISTS (SELECT 1 FROM mailbox_receipts WHERE sender_id = $1)) AS has_mail,
+               buddy.*
         FROM me LEFT JOIN LATERAL (\(buddySelect)) buddy ON true
         ORDER BY buddy.username
         """)

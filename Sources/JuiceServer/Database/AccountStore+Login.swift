@@ -7,7 +7,8 @@ import Sodium
 enum LoginSession: Sendable {
     /// Presence published and the online session replaced.
     /// `streamInstance` is this instance's ID when the reply is a rendezvous stream.
-    case online(endpoint: Endpoint, candidates: [Candidate], capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int, streamInstance: Int64?)
+    /// `prekeys` are stored after the session (docs/protocol.md 5.1).
+    case online(endpoint: Endpoint, candidates: [Candidate], capabilities: Capabilities, status: PresenceStatus, statusText: String, leaseSeconds: Int, streamInstance: Int64?, prekeys: PrekeyUpload?)
     /// A short-lived token for account commands; presence untouched.
     case command(seconds: Int)
 }
@@ -18,6 +19,8 @@ struct StartedSession: Sendable {
     let identity: SealedIdentity
     let lease: PresenceLease
     let buddies: [BuddyEntry]
+    /// What the mailbox holds for an online login; nil for a command login.
+    var mailbox: MailboxSnapshot? = nil
 }
 
 extension AccountStore {
@@ -30,33 +33,49 @@ extension AccountStore {
         try await pool.withConnection { db in
             let started = try Self.checkingPassword(db, username: username, source: source, authKey: authKey, throttle: settings.throttle) { account, outcome in
                 switch session {
-                case let .online(endpoint, candidates, capabilities, status, statusText, leaseSeconds, streamInstance):
-                    let (lease, buddies, previous) = try Self.goOnline(
+                case let .online(endpoint, candidates, capabilities, status, statusText, leaseSeconds, streamInstance, prekeys):
+                    let online = try Self.goOnline(
                         db, accountID: account.id, tokenHash: tokenHash, leaseSeconds: leaseSeconds, endpoint: endpoint, candidates: candidates,
-                        capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance, outcome: outcome
+                        capabilities: capabilities, status: status, statusText: statusText, streamInstance: streamInstance,
+                        prekeySet: prekeys?.set, outcome: outcome
                     )
-                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), previous)
+                    let mailbox = MailboxSnapshot(prekeysLeft: prekeys == nil ? nil : online.prekeysLeft)
+                    let started = StartedSession(accountID: account.id, identity: account.identity, lease: online.lease, buddies: online.buddies, mailbox: mailbox)
+                    return (started, online.previousStream, online.hasMail)
                 case let .command(seconds):
                     let (lease, buddies) = try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
                                                                          maxSessions: settings.maxCommandSessions, outcome: outcome)
-                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil)
+                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil, false)
                 }
             }
-            if case let .online(_, _, _, _, _, _, streamInstance) = session {
-                try Self.announce(db, [started.0.accountID])
-                try Self.checkStream(db, accountID: started.0.accountID, instance: started.1, unless: streamInstance)
+            var result = started.0
+            if case let .online(_, _, _, _, _, _, streamInstance, prekeys) = session {
+                try Self.announce(db, [result.accountID])
+                try Self.checkStream(db, accountID: result.accountID, instance: started.1, unless: streamInstance)
+                result.mailbox = try Self.mailbox(db, accountID: result.accountID, prekeys: prekeys, prekeysLeft: result.mailbox?.prekeysLeft, hasMail: started.2)
             }
-            return started.0
+            return result
         }
     }
 
-    /// Replaces the online session, publishes presence and reads the buddy list, in one statement;
-    /// also returns the instance that held the replaced session's stream.
+    /// What ``goOnline(_:accountID:tokenHash:leaseSeconds:endpoint:candidates:capabilities:status:statusText:streamInstance:prekeySet:outcome:)`` returns.
+    private struct WentOnline {
+        let lease: PresenceLease
+        let buddies: [BuddyEntry]
+        /// The instance that held the replaced session's stream.
+        let previousStream: Int64?
+        /// Unclaimed prekeys of the login's set.
+        let prekeysLeft: Int
+        /// Whether messages or receipts wait in the mailbox.
+        let hasMail: Bool
+    }
+
+    /// Replaces the online session, publishes presence and reads the buddy list, in one statement.
     private static func goOnline(
         _ db: PostgresConnection, accountID: Int64, tokenHash: [UInt8], leaseSeconds: Int,
         endpoint: Endpoint, candidates: [Candidate], capabilities: Capabilities, status: PresenceStatus, statusText: String, streamInstance: Int64?,
-        outcome: CheckOutcome
-    ) throws -> (PresenceLease, [BuddyEntry], Int64?) {
+        prekeySet: [UInt8]?, outcome: CheckOutcome
+    ) throws -> WentOnline {
         var attempt = 0
         while true {
             attempt += 1
@@ -66,12 +85,16 @@ extension AccountStore {
                     accountID, tokenHash, leaseSeconds, peerID.rawValue, endpoint.description,
                     capabilities.camera, capabilities.mic, status.rawValue, statusText,
                     outcome.username.value, outcome.source.description, outcome.clearFailures, outcome.rememberSource, streamInstance,
-                    candidates.map(\.description).joined(separator: ","),
+                    candidates.map(\.description).joined(separator: ","), prekeySet,
                 ]).rows
                 guard let first = rows.first else { throw PostgresError(.decoding, message: "account has no presence row") }
-                let lease = PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try date(first, "lease_expires_at"))
-                let previous = try first.decode("previous_stream_instance", as: Int64?.self)
-                return (lease, try rows.filter { try $0.text("username") != nil }.map(entry), previous)
+                return WentOnline(
+                    lease: PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try date(first, "lease_expires_at")),
+                    buddies: try rows.filter { try $0.text("username") != nil }.map(entry),
+                    previousStream: try first.decode("previous_stream_instance", as: Int64?.self),
+                    prekeysLeft: try first.decode("prekeys_left", as: Int.self),
+                    hasMail: try first.decode("has_mail", as: Bool.self)
+                )
             } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {
                 continue // a peer ID collision (about 2^-53): draw again
             }

@@ -76,6 +76,6 @@ extension AccountStore {
     /// as its own statement, after the change committed (docs/reachability.md 2.3).
     static func announce(_ db: PostgresConnection, _ accounts: [Int64]) throws {
         guard !accounts.isEmpty else { return }
-        try db.execute(AccountSQL.announce, ["{" + accounts.map(String.init).joined(separator: ",") + "}"])
+        try db.execute(AccountSQL.announce, [bigintArray(accounts)])
     }
 }

@@ -1,7 +1,8 @@
 import Logging
 import ServiceLifecycle
 
-/// Writes peer ID 0 for every lapsed presence lease and deletes dead sessions, periodically.
+/// Writes peer ID 0 for every lapsed presence lease and deletes dead sessions and expired waiting
+/// messages (their senders get `expired` receipts), periodically.
 ///
 /// Reads never depend on it (an expired lease already reads as 0); it keeps the table honest for
 /// anything that looks at `presence_state` directly. Any number of instances may run it.
@@ -15,6 +16,8 @@ struct LeaseReaper: Service {
             while !Task.isCancelled {
                 do {
                     let reaped = try await store.reap()
+                    let expired = try await store.reapMailbox()
+                    if expired > 0 { logger.info("expired waiting messages deleted", metadata: ["senders": "\(expired)"]) }
                     if reaped.leases > 0 || reaped.sessions > 0 {
                         logger.info("expired leases set to 0 and dead sessions deleted", metadata: ["leases": "\(reaped.leases)", "sessions": "\(reaped.sessions)"])
                     }

@@ -41,6 +41,11 @@ enum RendezvousLine {
         }
     }
 
+    /// What became of a waiting message this user left (docs/protocol.md 5.4).
+    static func receipt(_ receipt: ReceiptRecord) -> [UInt8] {
+        line("receipt", capacity: 160) { json in json.receiptFields(.init(receipt)) }
+    }
+
     /// Nothing happened for a while.
     static let keepalive = line("keepalive", capacity: 24) { _ in }
 

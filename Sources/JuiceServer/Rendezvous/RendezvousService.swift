@@ -41,6 +41,9 @@ struct RendezvousService: Service {
         case .listening:
             return .resynchronise(accountID: nil)
         case .notification(let payload):
+            if let receipts = try? JSONDecoder().decode(ReceiptsAnnouncement.self, from: Data(payload.utf8)) {
+                return .receipts(accountID: receipts.d)
+            }
             guard let announced = try? JSONDecoder().decode(PresenceAnnouncement.self, from: Data(payload.utf8)) else {
                 logger.warning("unreadable presence notification", metadata: ["length": "\(payload.utf8.count)"])
                 return .announced(subject: 0, recipients: [])
@@ -64,7 +67,13 @@ struct RendezvousService: Service {
                 }
             case .resynchronise(let accountID):
                 let targets = accountID.map { streams.stream(of: $0).map { [$0] } ?? [] } ?? streams.all
-                for stream in targets { stream.resynchronise(try await store.buddies(accountID: stream.accountID)) }
+                for stream in targets {
+                    stream.resynchronise(try await store.buddies(accountID: stream.accountID))
+                    stream.deliver(try await store.receipts(accountID: stream.accountID, after: stream.receiptsTold))
+                }
+            case .receipts(let accountID):
+                guard let stream = streams.stream(of: accountID) else { return }
+                stream.deliver(try await store.receipts(accountID: accountID, after: stream.receiptsTold))
             case let .dropped(accountID, peerID):
                 try await store.streamDropped(accountID: accountID, peerID: peerID, instanceID: streams.instanceID, grace: settings.resumeGrace.seconds)
             }
@@ -101,4 +110,9 @@ struct RendezvousService: Service {
 struct PresenceAnnouncement: Decodable {
     let a: Int64
     let r: [Int64]
+}
+
+/// A `receipts_announce` payload: account `d` has new receipts.
+struct ReceiptsAnnouncement: Decodable {
+    let d: Int64
 }

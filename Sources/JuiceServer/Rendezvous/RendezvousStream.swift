@@ -19,6 +19,8 @@ final class RendezvousStream: Sendable {
         /// introduced again.
         var told: [String: Told]
         var lastLine: ContinuousClock.Instant
+        /// The last receipt the client was given (docs/protocol.md 5.4).
+        var receiptsTold: Int64
     }
 
     private struct Told: Equatable {
@@ -33,13 +35,14 @@ final class RendezvousStream: Sendable {
 
     /// A stream that starts with `firstLine`, whose client knows `buddies` as the login reply
     /// gave them. `onClose` runs once when the stream ends for any reason.
-    init(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry], onClose: @escaping @Sendable () -> Void) {
+    /// `receiptsTold` is the last receipt `firstLine` carried.
+    init(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry], receiptsTold: Int64, onClose: @escaping @Sendable () -> Void) {
         self.accountID = accountID
         self.peerID = peerID
         (lines, input) = AsyncStream.makeStream(of: HTTPBody.ByteChunk.self, bufferingPolicy: .bufferingNewest(1024))
         var told: [String: Told] = [:]
         for buddy in buddies where buddy.isOnline { told[buddy.username.value] = Told(buddy) }
-        state = Mutex(State(told: told, lastLine: .now))
+        state = Mutex(State(told: told, lastLine: .now, receiptsTold: receiptsTold))
         input.yield(ArraySlice(firstLine))
         input.onTermination = { _ in onClose() }
     }
@@ -78,6 +81,19 @@ final class RendezvousStream: Sendable {
         for (name, told) in gone { write(RendezvousLine.departure(username: name, peerID: told.peerID)) }
     }
 
+    /// The last receipt the client was given.
+    var receiptsTold: Int64 { state.withLock { $0.receiptsTold } }
+
+    /// Sends the receipts the client was not given yet.
+    func deliver(_ receipts: [ReceiptRecord]) {
+        let new = state.withLock { state in
+            let new = receipts.filter { $0.seq > state.receiptsTold }
+            state.receiptsTold = max(state.receiptsTold, new.map(\.seq).max() ?? 0)
+            return new
+        }
+        for receipt in new { write(RendezvousLine.receipt(receipt)) }
+    }
+
     /// Sends a keepalive if nothing was sent for `interval`.
     func keepAlive(after interval: Duration) {
         let due = state.withLock { ContinuousClock.now - $0.lastLine >= interval }
@@ -100,7 +116,7 @@ final class RendezvousStream: Sendable {
         finish()
     }
 
-    /// Ends the stream (the response ends; ``init(accountID:peerID:firstLine:buddies:onClose:)``'s `onClose` runs).
+    /// Ends the stream (the response ends; ``init(accountID:peerID:firstLine:buddies:receiptsTold:onClose:)``'s `onClose` runs).
     func finish() { input.finish() }
 
     /// Queues a line. A client that lets 1024 lines pile up has its stream ended rather than

@@ -11,6 +11,8 @@ enum RendezvousWork: Sendable {
     case resynchronise(accountID: Int64?)
     /// A stream closed: its presence goes offline after the resume grace.
     case dropped(accountID: Int64, peerID: PeerID)
+    /// `accountID` has new receipts for its waiting messages (docs/protocol.md 5.4).
+    case receipts(accountID: Int64)
 }
 
 /// The rendezvous streams open on this instance, by account, and the queue of work on them.
@@ -34,8 +36,9 @@ final class RendezvousStreams: Sendable {
     /// Opens the stream of a login that just committed, replacing the account's previous one
     /// on this instance, and queues its resynchronisation (notifications sent between the
     /// login's commit and now found no stream to go to).
-    func open(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry]) -> RendezvousStream {
-        let stream = RendezvousStream(accountID: accountID, peerID: peerID, firstLine: firstLine, buddies: buddies) { [weak self] in
+    /// `receiptsTold` is the last receipt the first line carried; later ones are sent.
+    func open(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry], receiptsTold: Int64 = 0) -> RendezvousStream {
+        let stream = RendezvousStream(accountID: accountID, peerID: peerID, firstLine: firstLine, buddies: buddies, receiptsTold: receiptsTold) { [weak self] in
             self?.closed(accountID: accountID, peerID: peerID)
         }
         let previous = open.withLock { $0.updateValue(stream, forKey: accountID) }
