@@ -12,10 +12,22 @@ public struct LoginGrant: Sendable {
     public var buddies: [BuddyEntry]
     /// The service's relay and a credential for it, when it has one (online logins only).
     public var relay: RelayAccess?
+    /// How many of this machine's prekeys the server holds unclaimed (when the login offered any).
+    public var prekeysLeft: Int?
+    /// Messages that waited for this user, oldest first.
+    public var waiting: [WaitingDelivery]
+    /// Receipts for messages this user left.
+    public var receipts: [MailboxReceipt]
 
     /// Creates a grant.
-    public init(username: String, lease: Lease, sealedIdentity: SealedIdentity, buddies: [BuddyEntry], relay: RelayAccess? = nil) {
+    public init(
+        username: String, lease: Lease, sealedIdentity: SealedIdentity, buddies: [BuddyEntry], relay: RelayAccess? = nil,
+        prekeysLeft: Int? = nil, waiting: [WaitingDelivery] = [], receipts: [MailboxReceipt] = []
+    ) {
         self.relay = relay
+        self.prekeysLeft = prekeysLeft
+        self.waiting = waiting
+        self.receipts = receipts
         self.username = username
         self.lease = lease
         self.sealedIdentity = sealedIdentity

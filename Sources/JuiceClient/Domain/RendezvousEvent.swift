@@ -11,6 +11,8 @@ public enum RendezvousEvent: Sendable {
     case introduction(BuddyEntry)
     /// A buddy went offline or is no longer a buddy; `peerID` is the one that left.
     case departure(username: String, peerID: PeerID)
+    /// What became of a waiting message this user left (docs/protocol.md 5.4).
+    case receipt(MailboxReceipt)
     /// The server ended the stream: `logout` or `replaced` (a newer login of the same user).
     case ended(reason: String)
 }

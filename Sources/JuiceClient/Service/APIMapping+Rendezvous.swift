@@ -8,7 +8,7 @@ import OpenAPIRuntime
 
 extension RendezvousEvent {
     /// The line types of protocol.md 2.3.1; any other is skipped.
-    private static let knownTypes: Set<String> = ["login", "resumed", "introduction", "departure", "keepalive", "ended"]
+    private static let knownTypes: Set<String> = ["login", "resumed", "introduction", "departure", "keepalive", "ended", "receipt"]
 
     private struct Kind: Decodable { var type: String }
 
@@ -72,6 +72,9 @@ extension RendezvousEvent {
             self = .departure(username: username, peerID: event.peerId.flatMap(PeerID.init(rawValue:)) ?? .offline)
         case .ended:
             self = .ended(reason: event.reason?.rawValue ?? "unknown")
+        case .receipt:
+            guard let seq = event.seq, let to = event.to, let id = event.id, id.data.count == 16, let state = event.state, let at = event.at else { throw malformed }
+            self = .receipt(MailboxReceipt(seq: seq, to: to, id: Array(id.data), state: MailboxReceipt.State(rawValue: state.rawValue) ?? .expired, at: at))
         }
     }
 }

@@ -15,8 +15,23 @@ extension LoginGrant {
         }
         self.init(
             username: response.username, lease: Lease(response.lease), sealedIdentity: sealed, buddies: response.buddies.map(BuddyEntry.init),
-            relay: response.reachability.flatMap(RelayAccess.init)
+            relay: response.reachability.flatMap(RelayAccess.init),
+            prekeysLeft: response.prekeysLeft,
+            waiting: (response.waiting ?? []).map(WaitingDelivery.init),
+            receipts: (response.receipts ?? []).map(MailboxReceipt.init)
         )
+    }
+}
+
+extension WaitingDelivery {
+    init(_ message: Components.Schemas.WaitingMessage) {
+        self.init(seq: message.seq, from: message.from, queuedAt: message.queuedAt, envelope: Array(message.envelope.data))
+    }
+}
+
+extension MailboxReceipt {
+    init(_ receipt: Components.Schemas.Receipt) {
+        self.init(seq: receipt.seq, to: receipt.to, id: Array(receipt.id.data), state: State(rawValue: receipt.state.rawValue) ?? .expired, at: receipt.at)
     }
 }
 

@@ -63,10 +63,11 @@ public struct JuiceService: Sendable {
     /// Goes online with the rendezvous stream (one call): the first event is `login`, and its
     /// token is kept here; then introductions and departures as they happen. No renewal is
     /// needed while the stream is open.
-    public func openStream(username: Username, keys: AccountKeys, presence: PresenceAnnouncement) async throws -> RendezvousEvents {
+    /// `prekeys` go up with it (docs/protocol.md 5.1).
+    public func openStream(username: Username, keys: AccountKeys, presence: PresenceAnnouncement, prekeys: PrekeyOffer? = nil) async throws -> RendezvousEvents {
         let body = try await unwrap { try await streamClient.login(
             headers: .init(accept: [.init(contentType: .applicationJsonl)]),
-            body: .json(loginRequest(username: username, keys: keys, presence: presence))
+            body: .json(loginRequest(username: username, keys: keys, presence: presence, prekeys: prekeys))
         ).ok.body.applicationJsonl }
         return RendezvousEvents(body: body, token: token)
     }
@@ -80,13 +81,14 @@ public struct JuiceService: Sendable {
         return RendezvousEvents(body: body, token: token)
     }
 
-    private func loginRequest(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?) -> Components.Schemas.LoginRequest {
+    private func loginRequest(username: Username, keys: AccountKeys, presence: PresenceAnnouncement?, prekeys: PrekeyOffer? = nil) -> Components.Schemas.LoginRequest {
         .init(
             username: username.value, realm: realm.name, authKey: .init(keys.authKey.copiedBytes),
             online: presence != nil, endpoint: presence?.endpoint.description,
             candidates: presence.flatMap { $0.candidates.isEmpty ? nil : $0.candidates.map(Components.Schemas.Candidate.init) },
             camera: presence?.capabilities.camera, mic: presence?.capabilities.mic,
-            status: presence.map { .init($0.status) }, statusText: presence?.statusText
+            status: presence.map { .init($0.status) }, statusText: presence?.statusText,
+            prekeys: prekeys.map { .init(set: .init($0.set), keys: $0.keys.map { .init($0) }) }
         )
     }
 
@@ -119,6 +121,24 @@ public struct JuiceService: Sendable {
     /// Removes `buddy`, or withdraws or declines a request.
     public func removeBuddy(_ buddy: Username) async throws {
         _ = try await unwrap { try await client.removeBuddy(path: .init(username: buddy.value)).noContent }
+    }
+
+    /// Claims one of `buddy`'s one-time prekeys to seal a waiting message with; nil when the
+    /// server has none to give (docs/protocol.md 5.1).
+    public func claimPrekey(of buddy: Username) async throws -> [UInt8]? {
+        try await unwrap { try await client.claimPrekey(path: .init(username: buddy.value)).ok.body.json }.prekey.map { Array($0.data) }
+    }
+
+    /// Leaves a sealed message for `buddy`, who is offline; returns when it expires unread.
+    public func leaveMessage(for buddy: Username, id: [UInt8], envelope: [UInt8]) async throws -> Date {
+        try await unwrap { try await client.leaveMessage(
+            path: .init(username: buddy.value), body: .json(.init(id: .init(id), envelope: .init(envelope)))
+        ).created.body.json }.expiresAt
+    }
+
+    /// Acknowledges waiting messages stored and receipts seen, so the server deletes them.
+    public func acknowledge(messages: [Int64], receipts: [Int64]) async throws {
+        _ = try await unwrap { try await client.acknowledgeMailbox(body: .json(.init(messages: messages, receipts: receipts))).noContent }
     }
 
     /// Changes the password: one call with the old auth key, the new one, and the identity re-sealed.

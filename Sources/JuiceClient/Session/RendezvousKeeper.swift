@@ -84,6 +84,8 @@ struct RendezvousKeeper: Service {
                     return .ended(reason)
                 case .login, .resumed:
                     continue // first lines only, which the stream's reader already checked
+                case .receipt:
+                    continue
                 }
                 await login.update(roster)
             }

@@ -123,6 +123,12 @@ public actor PeerNetwork {
         return id
     }
 
+    /// Where a message to `name` would go now (docs/protocol.md 5: an offline buddy's waits on the server).
+    public func route(to name: Username) -> MessageRoute { driver.read { $0.route(to: name) } }
+
+    /// `name`'s pinned key, when what the server states matches it.
+    public func trustedKey(of name: Username) -> [UInt8]? { driver.read { $0.trustedKey(of: name) } }
+
     /// Our flags and status as buddies see them.
     public var currentPresence: PeerPresence { driver.read(\.presence) }
 

@@ -20,18 +20,35 @@ extension BuddySessions {
 
     /// Why a message to `name` cannot go now, or nil when it can.
     func refusal(to name: Username) -> String? {
-        guard buddies[name] != nil else { return "\(name) is not your buddy" }
+        switch route(to: name) {
+        case .session: nil
+        case .offline: "\(name) is offline"
+        case .refused(let reason): reason
+        }
+    }
+
+    /// Where a message to `name` goes now: to a session, to the server to wait (the buddy is
+    /// offline and their key trusted), or nowhere, for a reason.
+    public func route(to name: Username) -> MessageRoute {
+        guard let buddy = buddies[name] else { return .refused("\(name) is not your buddy") }
         switch trust[name] {
-        case .shared: return SharedKeys.warning([name.value])
-        case .changed: return "\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER"
+        case .shared: return .refused(SharedKeys.warning([name.value]))
+        case .changed: return .refused("\(name)'s key changed; compare /verify \(name), then /verify \(name) accept NUMBER")
         default: break
         }
         // While a departure is held for a session being set up, a message waits for that session.
-        guard active[name] == nil, departing[name] == nil else { return nil }
+        guard active[name] == nil, departing[name] == nil else { return .session }
         // Online as the server says, but no path ever reached this login of theirs: no route.
-        let buddy = buddies[name]!
-        guard buddy.peerID.isOnline, reached[name] != buddy.peerID else { return "\(name) is offline" }
-        return "no route to \(name) yet: no direct or relayed path answered; still trying"
+        guard buddy.peerID.isOnline, reached[name] != buddy.peerID else {
+            return trust[name] == .trusted ? .offline(publicKey: buddy.publicKey) : .refused("\(name) is offline")
+        }
+        return .refused("no route to \(name) yet: no direct or relayed path answered; still trying")
+    }
+
+    /// The pinned key of `name` when it is trusted (what the server states matches the pin).
+    public func trustedKey(of name: Username) -> [UInt8]? {
+        guard let buddy = buddies[name], trust[name] == .trusted else { return nil }
+        return buddy.publicKey
     }
 
     // MARK: Unconfirmed messages
