@@ -21,11 +21,19 @@ import Testing
                 statusText: n % 3 == 1 ? nil : text(n), camera: n % 2 == 0, mic: n % 3 == 0
             )
         }
+        let waiting: [Components.Schemas.WaitingMessage]? = index % 2 == 0 ? nil : (0..<index).map { n in
+            .init(seq: Int64(n + 1), from: "buddy\(n)", queuedAt: Date(timeIntervalSince1970: 1_700_000_000 + Double(n)), envelope: .init(RandomBytes.bytes(74 + n)))
+        }
+        let receipts: [Components.Schemas.Receipt]? = index % 4 < 2 ? nil : (0..<index).map { n in
+            let state: Components.Schemas.Receipt.StatePayload = n % 2 == 0 ? .delivered : .expired
+            return .init(seq: Int64(n + 7), to: "buddy\(n)", id: .init(RandomBytes.bytes(16)), state: state, at: Date(timeIntervalSince1970: 1_700_000_000 + Double(n)))
+        }
         return .init(
             username: text(0), token: text(1),
             lease: .init(peerId: index == 0 ? 0 : (1 << 53) - 1, leaseSeconds: .max, leaseExpiresAt: Date(timeIntervalSince1970: 1_700_000_000 + Double(index))),
             identity: .init(publicKey: .init(RandomBytes.bytes(32)), sealedSecret: .init(RandomBytes.bytes(72))),
-            buddies: buddies
+            buddies: buddies,
+            prekeysLeft: index % 3 == 0 ? nil : index, waiting: waiting, receipts: receipts
         )
     }
 

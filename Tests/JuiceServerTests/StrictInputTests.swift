@@ -45,10 +45,17 @@ import Testing
         let document = try String(contentsOf: URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/JuiceAPI/openapi.yaml"), encoding: .utf8)
-        let keyFields = document.split(separator: "\n").compactMap { line -> String? in
-            let byteString = ["Key", "SealedSecret"].contains { line.contains("$ref: '#/components/schemas/\($0)'") }
+        let lines = document.split(separator: "\n")
+        let keyFields = lines.indices.compactMap { index -> String? in
+            let line = lines[index]
+            let byteString = ["Key", "SealedSecret", "MessageID", "Envelope"].contains { line.contains("$ref: '#/components/schemas/\($0)'") }
             guard byteString, let colon = line.firstIndex(of: ":") else { return nil }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            if name == "items" { // an array of them: the property two spaces out
+                let indent = line.prefix { $0 == " " }.count
+                let property = lines[..<index].last { $0.prefix { $0 == " " }.count == indent - 2 }
+                return property?.split(separator: ":").first?.trimmingCharacters(in: .whitespaces)
+            }
             return name.hasPrefix("$") ? nil : name
         }
         #expect(Set(keyFields) == StrictJSON.base64Fields)

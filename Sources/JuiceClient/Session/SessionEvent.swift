@@ -14,6 +14,12 @@ public enum SessionEvent: Sendable {
     case peer(PeerEvent)
     case sent(to: Username, id: MessageID)
     case safetyNumber(BuddyTrust.Report)
+    /// A message that waited on the server while we were offline (docs/protocol.md 5.5).
+    case waitingMessage(from: Username, id: MessageID, text: String, sentAt: Date, forwardSecret: Bool)
+    /// A message for a buddy who is offline was left on the server until `expiresAt`.
+    case queued(to: Username, id: MessageID, expiresAt: Date)
+    /// What became of a message left on the server: delivered (stored by the buddy) or expired.
+    case receipt(MailboxReceipt)
 
     /// The JSON object for `--json`.
     var json: [String: JSONValue] {
@@ -39,7 +45,21 @@ public enum SessionEvent: Sendable {
                 "changed": .bool(report.changed), "newSafetyNumber": report.candidateSafetyNumber.map(JSONValue.string) ?? .null,
             ]
         case .peer(let event): event.json
+        case let .waitingMessage(from, id, text, sentAt, forwardSecret):
+            [
+                "event": "message", "from": .string(from.value), "id": .string(id.description), "text": .string(text),
+                "sentAt": .string(Self.date(sentAt)), "waiting": .bool(true), "forwardSecret": .bool(forwardSecret),
+            ]
+        case let .queued(to, id, expiresAt):
+            ["event": "queued", "to": .string(to.value), "id": .string(id.description), "expiresAt": .string(Self.date(expiresAt))]
+        case let .receipt(receipt):
+            ["event": .string(receipt.state.rawValue), "to": .string(receipt.to), "id": .string(MessageID(bytes: receipt.id).description), "waiting": .bool(true)]
         }
+    }
+
+    /// RFC 3339 in UTC, to the millisecond.
+    static func date(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
     }
 
     /// The line for people, with hints that fit where they are (`hints`). Whatever came from
@@ -70,6 +90,15 @@ public enum SessionEvent: Sendable {
                 " — but the server now states a NEW KEY for \(report.buddy), whose number is \($0); if \(report.buddy) reads you that number, run: \(hints.acceptKey(report.buddy.value, $0))"
             } ?? "")
         case .peer(let event): event.text(hints)
+        case let .waitingMessage(from, _, text, sentAt, forwardSecret):
+            "<\(from)> \(text)  (left \(sentAt.formatted(date: .abbreviated, time: .shortened))\(forwardSecret ? "" : ", not forward secret: the server had no prekey"))"
+        case let .queued(to, _, expiresAt):
+            "-> \(to): \(to) is offline; left on the server, delivered when \(to) logs in (until \(expiresAt.formatted(date: .abbreviated, time: .shortened)))"
+        case let .receipt(receipt):
+            switch receipt.state {
+            case .delivered: "-> \(receipt.to): delivered (left while \(receipt.to) was offline)"
+            case .expired: "! \(receipt.to) did not log in before your waiting message expired; it was deleted unread"
+            }
         }
     }
 }

@@ -83,7 +83,8 @@ public struct MessageID: Sendable, Hashable, CustomStringConvertible {
         return MessageID(bytes: w.bytes)
     }
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    /// An ID as its 16 bytes (a waiting message's, docs/protocol.md 5.3).
+    public init(bytes: [UInt8]) { self.bytes = bytes }
 
     public var description: String { bytes.map { String($0, radix: 16).leftPadded(2) }.joined() }
 }

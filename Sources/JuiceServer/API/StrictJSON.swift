@@ -4,9 +4,11 @@ import Foundation
 /// not enforce: it reads `null` as a missing field, and the runtime's `Base64EncodedData` skips
 /// characters outside the alphabet.
 enum StrictJSON {
-    /// Request fields that hold bytes: the properties that refer to `Key` (`contentEncoding:
-    /// base64`) in openapi.yaml. A test keeps this list in step with the document.
-    static let base64Fields: Set<String> = ["authKey", "publicKey", "sealedSecret", "currentAuthKey", "newAuthKey"]
+    /// Fields that hold bytes, or arrays of them: the properties that refer to a schema with
+    /// `contentEncoding: base64` in openapi.yaml. A test keeps this list in step with the document.
+    static let base64Fields: Set<String> = [
+        "authKey", "publicKey", "sealedSecret", "currentAuthKey", "newAuthKey", "set", "keys", "id", "envelope", "prekey",
+    ]
 
     /// Throws for a `null` anywhere, or a byte field that is not ``isStrictBase64(_:)``. A body
     /// that is not JSON at all passes: the generated decoder reports it.
@@ -28,8 +30,10 @@ enum StrictJSON {
         case let object as [String: Any]:
             for (key, child) in object {
                 let field = String((path.isEmpty ? key : "\(path).\(key)").prefix(64))
-                if base64Fields.contains(key), let text = child as? String, !isStrictBase64(text) {
-                    throw .invalidBase64(field: field)
+                if base64Fields.contains(key) {
+                    for text in (child as? [Any] ?? [child]).compactMap({ $0 as? String }) where !isStrictBase64(text) {
+                        throw .invalidBase64(field: field)
+                    }
                 }
                 try check(child, path: field)
             }
