@@ -84,7 +84,8 @@ struct RendezvousKeeper: Service {
                     return .ended(reason)
                 case .login, .resumed:
                     continue // first lines only, which the stream's reader already checked
-                case .receipt:
+                case .receipt(let receipt):
+                    await login.mailbox.settle([receipt])
                     continue
                 }
                 await login.update(roster)

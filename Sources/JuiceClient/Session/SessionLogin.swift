@@ -15,6 +15,8 @@ struct SessionLogin: Sendable {
     let reachability: Reachability
     let network: PeerNetwork
     let printer: EventPrinter
+    /// Uploads prekeys with the login, and takes what waited for us (docs/protocol.md 5).
+    let mailbox: MailboxCourier
 
     /// What going online gives: the lease, the buddy list of the login line, and the rest of
     /// the rendezvous stream.
@@ -31,7 +33,7 @@ struct SessionLogin: Sendable {
         let current = await network.currentPresence
         await reachability.prepare()
         let presence = PresenceAnnouncement(endpoint: endpoint, candidates: await reachability.candidates, capabilities: current.capabilities, status: current.status, statusText: current.statusText)
-        let events = try await service.openStream(username: username, keys: keys, presence: presence)
+        let events = try await service.openStream(username: username, keys: keys, presence: presence, prekeys: await mailbox.offer())
         var lines = events.makeAsyncIterator()
         guard case .login(let grant)? = try await lines.next() else {
             throw ServiceError(status: nil, message: "the Juice server's rendezvous stream ended before its login line")
@@ -52,6 +54,7 @@ struct SessionLogin: Sendable {
         // A first login here had no relay credential to gather with: gather now, and publish.
         if await reachability.adopt(grant.relay) { await reachability.publish(await reachability.candidates) }
         await reachability.permit(contacts)
+        await mailbox.loggedIn(grant, identity: identity, network: network)
         return Online(lease: grant.lease, buddies: grant.buddies, events: events)
     }
 

@@ -1,0 +1,150 @@
+import Foundation
+import JuiceCore
+import JuicePeer
+import Sodium
+
+/// Waiting messages on the client side (docs/protocol.md 5): leaves a message for a buddy who is
+/// offline (claim a prekey, seal, leave it), opens what waited for us at login, and follows the
+/// receipts. What was received is acknowledged only once it is in the history, and a prekey's
+/// secret is erased only then too, so a crash at any point loses nothing and shows nothing twice.
+actor MailboxCourier {
+    let service: JuiceService
+    let printer: EventPrinter
+    let prekeys: PrekeyStore
+    let history: HistoryLog?
+    /// Our identity key pair, once a login opened it.
+    private var identity: BoxKeyPair?
+    /// Messages opened at this run but not yet acknowledged (the history may be absent).
+    private var shown: Set<String> = []
+
+    init(service: JuiceService, printer: EventPrinter, prekeys: PrekeyStore, history: HistoryLog?) {
+        self.service = service
+        self.printer = printer
+        self.prekeys = prekeys
+        self.history = history
+    }
+
+    /// The prekeys to upload with the next login (docs/protocol.md 5.1); nil when none are due
+    /// and the server already knows this store's set. A failure to make them only costs
+    /// forward secrecy for messages left meanwhile, so it is reported, not thrown.
+    func offer() -> PrekeyOffer {
+        do {
+            return PrekeyOffer(set: prekeys.setID, keys: try prekeys.prepareUpload(serverLeft: prekeys.serverLeft))
+        } catch {
+            printer.emit(.error("cannot make new prekeys: \(error)"))
+            return PrekeyOffer(set: prekeys.setID, keys: [])
+        }
+    }
+
+    /// A login went through with `identity`: records how many prekeys the server holds, then
+    /// opens what waited and follows the receipts.
+    func loggedIn(_ grant: LoginGrant, identity: BoxKeyPair, network: PeerNetwork) async {
+        self.identity = identity
+        if let left = grant.prekeysLeft {
+            do { try prekeys.recordServerLeft(left) } catch { printer.emit(.error("cannot record the prekey count: \(error)")) }
+        }
+        if !grant.waiting.isEmpty { await receive(grant.waiting, network: network) }
+        if !grant.receipts.isEmpty { await settle(grant.receipts) }
+    }
+
+    /// Leaves `text` for `buddy`, offline, whose trusted key is `publicKey`.
+    func leave(_ text: String, for buddy: Username, publicKey: [UInt8]) async throws {
+        guard let identity else { throw InvalidValue("not online yet") }
+        let id = MessageID.random(), sentAt = Date()
+        let prekey = try await service.claimPrekey(of: buddy)
+        let envelope = try WaitingMessageSeal.seal(text: text, sentAt: sentAt, messageID: id.bytes, sender: identity, recipient: publicKey, prekey: prekey)
+        let expiresAt = try await service.leaveMessage(for: buddy, id: id.bytes, envelope: envelope.bytes)
+        history?.append(HistoryEntry(id: id.description, buddy: buddy.value, direction: .sent, time: sentAt, text: text, state: .queued, waiting: true, forwardSecret: prekey != nil))
+        printer.emit(.queued(to: buddy, id: id, expiresAt: expiresAt))
+    }
+
+    /// Receipts from the login or the stream: reported, recorded, then acknowledged.
+    func settle(_ receipts: [MailboxReceipt]) async {
+        for receipt in receipts {
+            history?.update(id: MessageID(bytes: receipt.id).description, buddy: receipt.to, direction: .sent, state: receipt.state == .delivered ? .delivered : .expired)
+            printer.emit(.receipt(receipt))
+        }
+        if let history { _ = await history.flush() }
+        await acknowledge(messages: [], receipts: receipts.map(\.seq))
+    }
+
+    /// Opens each waiting message (docs/protocol.md 5.5), shows and records the new ones, waits
+    /// until they are on disk, erases the prekeys they used, then acknowledges.
+    private func receive(_ waiting: [WaitingDelivery], network: PeerNetwork) async {
+        guard let identity else { return }
+        var acknowledged: [Int64] = [], used: [[UInt8]] = []
+        for delivery in waiting {
+            switch open(delivery, identity: identity, network: network) {
+            case .show(let buddy, let message, let prekey):
+                let id = MessageID(bytes: message.messageID)
+                if !seen(id, from: buddy) {
+                    shown.insert(buddy.value + " " + id.description)
+                    history?.append(HistoryEntry(
+                        id: id.description, buddy: buddy.value, direction: .received, time: message.sentAt, text: message.text,
+                        state: .received, waiting: true, forwardSecret: message.forwardSecret
+                    ))
+                    printer.emit(.waitingMessage(from: buddy, id: id, text: message.text, sentAt: message.sentAt, forwardSecret: message.forwardSecret))
+                }
+                acknowledged.append(delivery.seq)
+                if let prekey { used.append(prekey) }
+            case .drop(let warning):
+                printer.emit(.error(warning))
+                acknowledged.append(delivery.seq)
+            case .keep(let notice):
+                printer.emit(.info(notice))
+            }
+        }
+        if let history, await !history.flush() {
+            printer.emit(.error("the history could not be written; the waiting messages stay on the server for the next login"))
+            return
+        }
+        for prekey in used {
+            do { try prekeys.erase(prekey) } catch { printer.emit(.error("cannot erase a used prekey: \(error)")) }
+        }
+        await acknowledge(messages: acknowledged, receipts: [])
+    }
+
+    /// What to do with one waiting message.
+    private enum Outcome {
+        /// It opened: show it (unless seen before), then erase `prekey`'s secret and acknowledge.
+        case show(Username, WaitingMessage, prekey: [UInt8]?)
+        /// It can never be opened: warn and acknowledge.
+        case drop(String)
+        /// It may be for another machine of ours: leave it on the server.
+        case keep(String)
+    }
+
+    private func open(_ delivery: WaitingDelivery, identity: BoxKeyPair, network: PeerNetwork) -> Outcome {
+        let from = TerminalText.visible(delivery.from)
+        guard let sender = try? Username(delivery.from), let key = network.trustedKey(of: sender) else {
+            return .drop("a waiting message from \(from), who is not a buddy with a trusted key, was discarded")
+        }
+        let envelope: WaitingEnvelope
+        do { envelope = try WaitingEnvelope(bytes: delivery.envelope) } catch {
+            return .drop("a waiting message from \(sender) is malformed (\(error)); discarded")
+        }
+        let secret = envelope.prekey.flatMap { prekeys.secret(for: $0) }
+        do {
+            let message = try WaitingMessageSeal.open(envelope, sender: key, recipient: identity, prekeySecret: secret)
+            return .show(sender, message, prekey: envelope.prekey)
+        } catch .noPrekeySecret {
+            return .keep("a waiting message from \(sender) was sealed to a prekey this machine does not have (another machine of yours, or one the server made up); it stays on the server")
+        } catch {
+            return .drop("a waiting message from \(sender) does not open with \(sender)'s key (tampered with, or not from \(sender)); discarded")
+        }
+    }
+
+    /// Whether this message was shown before: a replay, or a redelivery after a crash.
+    private func seen(_ id: MessageID, from buddy: Username) -> Bool {
+        shown.contains(buddy.value + " " + id.description) || history?.contains(id: id.description, buddy: buddy.value, direction: .received) == true
+    }
+
+    private func acknowledge(messages: [Int64], receipts: [Int64]) async {
+        guard !messages.isEmpty || !receipts.isEmpty else { return }
+        do {
+            try await service.acknowledge(messages: messages, receipts: receipts)
+        } catch {
+            printer.emit(.error("acknowledging the waiting messages failed (\(error)); they come again at the next login and are shown once"))
+        }
+    }
+}
