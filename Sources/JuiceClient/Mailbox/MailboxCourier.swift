@@ -77,14 +77,15 @@ actor MailboxCourier {
             switch open(delivery, identity: identity, network: network) {
             case .show(let buddy, let message, let prekey):
                 let id = MessageID(bytes: message.messageID)
-                if !seen(id, from: buddy) {
-                    shown.insert(buddy.value + " " + id.description)
-                    history?.append(HistoryEntry(
-                        id: id.description, buddy: buddy.value, direction: .received, time: message.sentAt, text: message.text,
-                        state: .received, waiting: true, forwardSecret: message.forwardSecret
-                    ))
-                    printer.emit(.waitingMessage(from: buddy, id: id, text: message.text, sentAt: message.sentAt, forwardSecret: message.forwardSecret))
-                }
+                shown.insert(buddy.value + " " + id.description)
+                history?.append(HistoryEntry(
+                    id: id.description, buddy: buddy.value, direction: .received, time: message.sentAt, text: message.text,
+                    state: .received, waiting: true, forwardSecret: message.forwardSecret
+                ))
+                printer.emit(.waitingMessage(from: buddy, id: id, text: message.text, sentAt: message.sentAt, forwardSecret: message.forwardSecret))
+                acknowledged.append(delivery.seq)
+                if let prekey { used.append(prekey) }
+            case .duplicate(let prekey):
                 acknowledged.append(delivery.seq)
                 if let prekey { used.append(prekey) }
             case .drop(let warning):
@@ -108,6 +109,8 @@ actor MailboxCourier {
     private enum Outcome {
         /// It opened: show it (unless seen before), then erase `prekey`'s secret and acknowledge.
         case show(Username, WaitingMessage, prekey: [UInt8]?)
+        /// It was shown before: acknowledge it (and erase `prekey`'s secret if still held).
+        case duplicate(prekey: [UInt8]?)
         /// It can never be opened: warn and acknowledge.
         case drop(String)
         /// It may be for another machine of ours: leave it on the server.
@@ -123,6 +126,8 @@ actor MailboxCourier {
         do { envelope = try WaitingEnvelope(bytes: delivery.envelope) } catch {
             return .drop("a waiting message from \(sender) is malformed (\(error)); discarded")
         }
+        // Its ID is in clear: one shown before (a replay, a redelivery after a crash) is only acknowledged.
+        if seen(MessageID(bytes: envelope.messageID), from: sender) { return .duplicate(prekey: envelope.prekey) }
         let secret = envelope.prekey.flatMap { prekeys.secret(for: $0) }
         do {
             let message = try WaitingMessageSeal.open(envelope, sender: key, recipient: identity, prekeySecret: secret)

@@ -1,0 +1,261 @@
+import Foundation
+import JuiceCore
+import JuicePeer
+import JuiceTestSupport
+import Postgres
+import Sodium
+import Testing
+
+/// Waiting messages with real processes (docs/protocol.md 5): alice writes to bob while he is
+/// offline, bob gets them with his next login, in order and with their original times, in his
+/// events and his history; alice hears `delivered`; nothing readable is left on the server or on
+/// the wire, and the prekey that sealed a message is gone once it is read.
+@Suite(.serialized) struct MailboxEndToEndTests {
+    static let texts = ["first while you were out 🍊", "second: the quote \"x\"", "third and last"]
+
+    @Test func threeMessagesLeftForAnOfflineBuddyArriveInOrderAtHisLogin() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            // bob's first login uploads his prekeys; then he goes offline.
+            let first = try juice.login("bob", password: testPassword)
+            _ = try #require(await first.waitForEvent("ready"), "bob: \(first.errorOutput)")
+            first.closeInput()
+            #expect(await first.waitForExit(timeout: .seconds(15)) == 0)
+            #expect(try await juice.psql("SELECT count(*) FROM prekeys") == ["100"])
+
+            // alice's session and the server see only ciphertext: a proxy records the wire.
+            let proxy = try await RecordingProxy(targetPort: juice.port)
+            defer { Task { await proxy.close() } }
+            let alice = try juice.login("alice", password: testPassword, ["--server", "http://127.0.0.1:\(proxy.port)"])
+            _ = try #require(await alice.waitForEvent("ready"), "alice: \(alice.errorOutput)")
+            var sentAt: [Date] = []
+            for text in Self.texts {
+                sentAt.append(Date())
+                alice.send("/msg bob \(text)")
+                let queued = await alice.waitForEvent("queued") { $0["to"] as? String == "bob" }
+                #expect(queued != nil, "alice: \(alice.output)")
+            }
+            #expect(try await juice.psql("SELECT messages FROM mailbox_sizes WHERE username = 'bob'") == ["3"])
+            #expect(try await juice.psql("SELECT count(*) FROM prekeys") == ["97"], "one prekey claimed per message")
+            let stored = try await juice.psql("SELECT encode(m.envelope, 'hex') FROM mailbox m ORDER BY seq")
+            let dump = try await juice.psql("SELECT m::text FROM mailbox m") + (try await juice.psql("SELECT p::text FROM prekeys p"))
+
+            let bob = try juice.login("bob", password: testPassword, ["--server", "http://127.0.0.1:\(proxy.port)"])
+            var received: [[String: Any]] = []
+            for _ in Self.texts {
+                let message = await bob.waitForEvent("message") { event in
+                    event["waiting"] as? Bool == true && !received.contains { $0["id"] as? String == event["id"] as? String }
+                }
+                received.append(try #require(message, "bob: \(bob.output) \(bob.errorOutput)"))
+            }
+            #expect(received.map { $0["text"] as? String } == Self.texts, "in order")
+            #expect(received.allSatisfy { $0["from"] as? String == "alice" && $0["forwardSecret"] as? Bool == true })
+            // Their own times, as alice sent them, not the login's.
+            for (event, sent) in zip(received, sentAt) {
+                let time = try #require((event["sentAt"] as? String).flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) })
+                #expect(abs(time.timeIntervalSince(sent)) < 5)
+            }
+            for event in received {
+                #expect(await alice.waitForEvent("delivered") { $0["id"] as? String == event["id"] as? String } != nil, "alice: \(alice.output)")
+            }
+            #expect(try await juice.psql("SELECT count(*) FROM mailbox") == ["0"])
+            #expect(try await juice.psql("SELECT count(*) FROM mailbox_sizes") == ["0"])
+
+            bob.send("/history alice 10")
+            let history = await bob.waitForLines(timeout: .seconds(10), count: 3) { event($0)["event"] as? String == "history" }
+            #expect(history.map { event($0)["text"] as? String } == Self.texts, "bob: \(bob.output)")
+
+            // Nothing readable on the server or on the wire.
+            let wire = String(decoding: proxy.bytes, as: UTF8.self)
+            for text in Self.texts {
+                #expect(!wire.contains(text))
+                #expect(!dump.joined().contains(text))
+                #expect(!dump.joined().contains(Data(text.utf8).map { String(format: "%02x", $0) }.joined()))
+            }
+
+            // Forward secrecy with the real keys: the prekey secrets are gone from bob's store,
+            // and the recorded envelopes do not open with both identity secrets and every prekey
+            // secret bob still holds.
+            let bobKeys = try await juice.identity("bob"), aliceKeys = try await juice.identity("alice")
+            let store = try juice.prekeyStore("bob")
+            for hex in stored {
+                let envelope = try WaitingEnvelope(bytes: unhex(hex))
+                let prekey = try #require(envelope.prekey)
+                #expect(store.secret(for: prekey) == nil, "the prekey secret was erased after use")
+                #expect(throws: WaitingMessageError.noPrekeySecret) {
+                    try WaitingMessageSeal.open(envelope, sender: aliceKeys.publicKey, recipient: bobKeys, prekeySecret: nil)
+                }
+                for secret in [bobKeys.secretKey, aliceKeys.secretKey] {
+                    #expect(throws: WaitingMessageError.doesNotOpen) {
+                        try WaitingMessageSeal.open(envelope, sender: aliceKeys.publicKey, recipient: bobKeys, prekeySecret: secret)
+                    }
+                }
+            }
+            alice.closeInput()
+            bob.closeInput()
+            _ = await alice.waitForExit(timeout: .seconds(15))
+            _ = await bob.waitForExit(timeout: .seconds(15))
+        }
+    }
+
+    /// kill -9 of bob after the login reply and before his acknowledgement: the messages stay on
+    /// the server, come again at the next login, and are shown once in all.
+    @Test func aCrashBeforeTheAcknowledgementLosesNothingAndShowsNothingTwice() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            let alice = try juice.login("alice", password: testPassword)
+            _ = try #require(await alice.waitForEvent("ready"))
+            for text in Self.texts {
+                alice.send("/msg bob \(text)")
+                #expect(await alice.waitForEvent("queued") { $0["to"] as? String == "bob" } != nil, "alice: \(alice.output)")
+            }
+            // An operator's lock holds every delete from the mailbox: bob's acknowledgement waits.
+            let lock = try PostgresConnection(juice.database.configuration)
+            try lock.query("BEGIN")
+            try lock.query("LOCK TABLE mailbox IN EXCLUSIVE MODE")
+            let bob = try juice.login("bob", password: testPassword)
+            for text in Self.texts {
+                #expect(await bob.waitForEvent("message") { $0["text"] as? String == text } != nil, "bob: \(bob.output) \(bob.errorOutput)")
+            }
+            let waiting = try await juice.waitForAcknowledgementBlocked()
+            bob.kill()
+            _ = await bob.waitForExit(timeout: .seconds(10))
+            // The server gives up the acknowledgement of a client that died: nothing is deleted.
+            _ = try await juice.psql("SELECT pg_cancel_backend(\(waiting))")
+            try lock.query("ROLLBACK")
+            #expect(try await juice.psql("SELECT count(*) FROM mailbox") == ["3"])
+
+            let again = try juice.login("bob", password: testPassword)
+            _ = try #require(await again.waitForEvent("ready"))
+            for text in Self.texts {
+                #expect(await alice.waitForEvent("delivered") != nil, "alice never heard \(text) delivered: \(alice.output)")
+            }
+            #expect(try await juice.psql("SELECT count(*) FROM mailbox") == ["0"])
+            #expect(!again.output.contains { event($0)["event"] as? String == "message" }, "shown again: \(again.output)")
+            again.send("/history alice 10")
+            let history = await again.waitForLines(timeout: .seconds(10), count: 3) { event($0)["event"] as? String == "history" }
+            #expect(history.map { event($0)["text"] as? String } == Self.texts, "each once in the history: \(again.output)")
+            for process in [alice, again] { process.closeInput(); _ = await process.waitForExit(timeout: .seconds(15)) }
+        }
+    }
+
+    /// A dishonest server hands alice a prekey of its own: it still cannot read the message, and
+    /// bob (who has no secret for that prekey) says so and leaves it. A server that replays a
+    /// delivered message gets it acknowledged, not shown again.
+    @Test func aSubstitutedPrekeyReadsNothingAndAReplayIsShownOnce() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            let first = try juice.login("bob", password: testPassword)
+            _ = try #require(await first.waitForEvent("ready"))
+            first.closeInput()
+            _ = await first.waitForExit(timeout: .seconds(15))
+
+            // The server replaces bob's prekeys with one of its own making.
+            let forged = try BoxKeyPair.generate()
+            _ = try await juice.psql("""
+                DELETE FROM prekeys; INSERT INTO prekeys (account_id, public_key, set_id)
+                SELECT id, decode('\(hex(forged.publicKey))', 'hex'), decode(repeat('00', 16), 'hex') FROM accounts WHERE username = 'bob'
+                """)
+            let alice = try juice.login("alice", password: testPassword)
+            _ = try #require(await alice.waitForEvent("ready"))
+            alice.send("/msg bob the secret plan")
+            #expect(await alice.waitForEvent("queued") != nil, "alice: \(alice.output)")
+            let hex = try #require(try await juice.psql("SELECT encode(envelope, 'hex') FROM mailbox").first)
+            let envelope = try WaitingEnvelope(bytes: unhex(hex))
+            #expect(envelope.prekey == forged.publicKey)
+            // The server holds its prekey's secret but not bob's identity secret.
+            #expect(throws: WaitingMessageError.doesNotOpen) {
+                try WaitingMessageSeal.open(envelope, sender: try juice.publicKey("alice"), recipient: try BoxKeyPair.generate(), prekeySecret: forged.secretKey)
+            }
+            let bob = try juice.login("bob", password: testPassword)
+            #expect(await bob.waitForEvent("info") { ($0["message"] as? String)?.contains("prekey this machine does not have") == true } != nil, "bob: \(bob.output)")
+            #expect(!bob.output.contains { $0.contains("the secret plan") })
+            #expect(try await juice.psql("SELECT count(*) FROM mailbox") == ["1"], "left on the server, not acknowledged")
+
+            // A genuine message, delivered, then replayed by the server.
+            _ = try await juice.psql("DELETE FROM mailbox")
+            bob.closeInput()
+            _ = await bob.waitForExit(timeout: .seconds(15))
+            let upload = try juice.login("bob", password: testPassword) // a fresh set of real prekeys
+            _ = try #require(await upload.waitForEvent("ready"))
+            upload.closeInput()
+            _ = await upload.waitForExit(timeout: .seconds(15))
+            alice.send("/msg bob once only")
+            #expect(await alice.waitForEvent("queued") { _ in true } != nil)
+            let row = try #require(try await juice.psql("SELECT recipient_id, sender_id, encode(message_id, 'hex'), encode(envelope, 'hex') FROM mailbox WHERE envelope <> decode('\(hex)', 'hex')").first)
+            let reader = try juice.login("bob", password: testPassword)
+            #expect(await reader.waitForEvent("message") { $0["text"] as? String == "once only" } != nil, "bob: \(reader.output)")
+            #expect(await alice.waitForEvent("delivered") != nil)
+            reader.closeInput()
+            _ = await reader.waitForExit(timeout: .seconds(15))
+            let fields = row.split(separator: "|").map(String.init)
+            _ = try await juice.psql("INSERT INTO mailbox (recipient_id, sender_id, message_id, envelope, expires_at) VALUES (\(fields[0]), \(fields[1]), decode('\(fields[2])', 'hex'), decode('\(fields[3])', 'hex'), now() + interval '1 day')")
+            let replayed = try juice.login("bob", password: testPassword)
+            _ = try #require(await replayed.waitForEvent("ready"))
+            try await juice.waitUntil { try await juice.psql("SELECT count(*) FROM mailbox") == ["0"] }
+            #expect(!replayed.output.contains { event($0)["event"] as? String == "message" }, "the replay was shown: \(replayed.output)")
+            for process in [alice, replayed] { process.closeInput(); _ = await process.waitForExit(timeout: .seconds(15)) }
+        }
+    }
+}
+
+extension JuiceProcesses {
+    /// juiced's port.
+    var port: Int { Int(url.split(separator: ":").last!)! }
+
+    /// `name`'s identity key pair, opened with the test password as the client does.
+    func identity(_ name: String) async throws -> BoxKeyPair {
+        let row = try #require(try await psql("SELECT encode(public_key, 'hex'), encode(sealed_secret, 'hex') FROM accounts WHERE username = '\(name)'").first)
+        let fields = row.split(separator: "|").map(String.init)
+        let sealed = try SealedIdentity(publicKey: unhex(fields[0]), sealedSecret: unhex(fields[1]))
+        return try sealed.open(keyEncryptionKey: try keys(name).keyEncryptionKey)
+    }
+
+    /// `name`'s public identity key as the server has it.
+    func publicKey(_ name: String) throws -> [UInt8] {
+        let result = try PostgresConnection(database.configuration).query("SELECT public_key FROM accounts WHERE username = $1", [name])
+        return try #require(result.rows.first).decode("public_key")
+    }
+
+    /// The keys the test password gives `name`.
+    func keys(_ name: String) throws -> AccountKeys {
+        try AccountKeys.derive(password: SecretBytes(Array(testPassword.utf8)), username: try Username(name), realm: .default)
+    }
+
+    /// `name`'s prekey store on this machine, opened with the key the test password gives.
+    func prekeyStore(_ name: String) throws -> PrekeyStore {
+        let directory = URL(fileURLWithPath: clientHome).appendingPathComponent("juice@127.0.0.1:\(port)").appendingPathComponent(name)
+        return try PrekeyStore.open(file: directory.appendingPathComponent("prekeys"), key: try LocalKeys(keyEncryptionKey: try keys(name).keyEncryptionKey).prekeys)
+    }
+
+    /// The backend PID of the acknowledgement that waits for the mailbox lock, once it waits.
+    func waitForAcknowledgementBlocked() async throws -> String {
+        var pid: String?
+        try await waitUntil {
+            pid = try await psql("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mailbox_ack%'").first
+            return pid != nil
+        }
+        return try #require(pid)
+    }
+
+    /// Polls `condition` every 100 ms for at most 15 s; a timeout fails the test.
+    func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("condition not met within 15 s")
+    }
+}
+
+extension ManagedProcess {
+    /// Waits (at most `timeout`) until `count` output lines match; returns the matching lines so far.
+    func waitForLines(timeout: Duration, count: Int, where matches: @escaping (String) -> Bool) async -> [String] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, output.filter(matches).count < count {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return output.filter(matches)
+    }
+}
