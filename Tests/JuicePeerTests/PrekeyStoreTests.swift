@@ -93,6 +93,25 @@ import Testing
         #expect(try fileBytes() == before)
     }
 
+    @Test func concurrentChangesAllReachTheFile() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try PrekeyStore.open(file: file, key: key)
+        let uploaded = try store.prepareUpload(serverLeft: nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<10 {
+                group.addTask {
+                    for publicKey in uploaded[(task * 10)..<(task * 10 + 9)] { try store.erase(publicKey) }
+                    try store.recordServerLeft(task)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let reopened = try PrekeyStore.open(file: file, key: key)
+        #expect(store.count == 10 && reopened.count == 10)
+        #expect((0..<10).allSatisfy { reopened.secret(for: uploaded[$0 * 10 + 9]) != nil })
+        #expect(reopened.serverLeft == store.serverLeft)
+    }
+
     @Test func theOldestSecretsGoPastTheCap() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try PrekeyStore.open(file: file, key: key)

@@ -12,6 +12,9 @@ import Synchronization
 /// disk does not have. A missing file is a new, empty store with a fresh set ID, written at its
 /// first change; a file that cannot be read, is corrupt or does not open with the key is an
 /// error, never taken as empty (that would lose the secrets of messages still waiting).
+///
+/// A change blocks its caller for one small file write (a few per login: the upload, the
+/// server's count, an erase per message opened); reads never touch the disk.
 public final class PrekeyStore: Sendable {
     /// How many unclaimed prekeys the server should hold after an upload.
     public static let uploadTarget = 100
