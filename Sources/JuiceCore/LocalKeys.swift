@@ -2,7 +2,7 @@ import Sodium
 
 /// Keys for what a client keeps on its own disk, derived from the key-encryption key
 /// (``AccountKeys/keyEncryptionKey``) with `crypto_kdf`, context `juicelcl`: subkey 1 seals the
-/// history file, subkey 2 the prekey store (docs/protocol.md 5.5). Both need the password, so a
+/// history file, subkey 2 the prekey store (docs/protocol.md 5.1). Both need the password, so a
 /// stolen laptop without it reveals neither.
 public struct LocalKeys: Sendable {
     /// Seals the local message history.

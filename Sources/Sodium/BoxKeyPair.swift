@@ -39,6 +39,24 @@ public struct BoxKeyPair: Sendable {
         self.init(publicKey: publicKey, secretKey: secretKey)
     }
 
+    /// Size of a seed for ``init(seed:)``.
+    public static var seedLength: Int { crypto_box_seedbytes() }
+
+    /// Derives a key pair from a seed (`crypto_box_seed_keypair`: the secret key is the first
+    /// 32 bytes of SHA-512(seed)). For fixed test vectors; keys in use come from ``generate()``.
+    public init(seed: SecretBytes) throws(SodiumError) {
+        try Sodium.ensureInitialised()
+        try SodiumError.check(0..<seed.count, is: Self.seedLength, "box seed")
+        var publicKey = [UInt8](repeating: 0, count: Self.publicKeyLength)
+        let secretKey = try SecretBytes(count: Self.secretKeyLength) { (sk: UnsafeMutableRawBufferPointer) throws(SodiumError) in
+            let result = publicKey.withUnsafeMutableBytes { pk in
+                seed.withUnsafeBytes { s in crypto_box_seed_keypair(pk.bytes, sk.bytes, s.bytes) }
+            }
+            guard result == 0 else { throw .operationFailed("crypto_box_seed_keypair") }
+        }
+        self.init(publicKey: publicKey, secretKey: secretKey)
+    }
+
     private init(publicKey: [UInt8], secretKey: SecretBytes) {
         self.publicKey = publicKey
         self.secretKey = secretKey
