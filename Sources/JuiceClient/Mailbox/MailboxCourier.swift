@@ -88,9 +88,10 @@ actor MailboxCourier {
             case .duplicate(let prekey):
                 acknowledged.append(delivery.seq)
                 if let prekey { used.append(prekey) }
-            case .drop(let warning):
+            case .drop(let warning, let prekey):
                 printer.emit(.error(warning))
                 acknowledged.append(delivery.seq)
+                if let prekey { used.append(prekey) }
             case .keep(let notice):
                 printer.emit(.info(notice))
             }
@@ -99,9 +100,7 @@ actor MailboxCourier {
             printer.emit(.error("the history could not be written; the waiting messages stay on the server for the next login"))
             return
         }
-        for prekey in used {
-            do { try prekeys.erase(prekey) } catch { printer.emit(.error("cannot erase a used prekey: \(error)")) }
-        }
+        do { try prekeys.erase(used) } catch { printer.emit(.error("cannot erase the used prekeys: \(error)")) }
         await acknowledge(messages: acknowledged, receipts: [])
     }
 
@@ -111,8 +110,8 @@ actor MailboxCourier {
         case show(Username, WaitingMessage, prekey: [UInt8]?)
         /// It was shown before: acknowledge it (and erase `prekey`'s secret if still held).
         case duplicate(prekey: [UInt8]?)
-        /// It can never be opened: warn and acknowledge.
-        case drop(String)
+        /// It can never be shown: warn, erase `prekey`'s secret if held (a claimed prekey is spent), acknowledge.
+        case drop(String, prekey: [UInt8]? = nil)
         /// It may be for another machine of ours: leave it on the server.
         case keep(String)
     }
@@ -134,8 +133,10 @@ actor MailboxCourier {
             return .show(sender, message, prekey: envelope.prekey)
         } catch .noPrekeySecret {
             return .keep("a waiting message from \(sender) was sealed to a prekey this machine does not have (another machine of yours, or one the server made up); it stays on the server")
+        } catch .malformed {
+            return .drop("a waiting message from \(sender) opened but is not a message (bad text); discarded", prekey: envelope.prekey)
         } catch {
-            return .drop("a waiting message from \(sender) does not open with \(sender)'s key (tampered with, or not from \(sender)); discarded")
+            return .drop("a waiting message from \(sender) does not open with \(sender)'s key (tampered with, or not from \(sender)); discarded", prekey: envelope.prekey)
         }
     }
 

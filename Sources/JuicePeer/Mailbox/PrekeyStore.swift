@@ -104,7 +104,20 @@ public final class PrekeyStore: Sendable {
     /// Erases the secret of the prekey `publicKey` from the file (a no-op when it is not held),
     /// once the message sealed to it is in the history (5.5).
     public func erase(_ publicKey: [UInt8]) throws(InvalidValue) {
-        try change { contents in contents.entries.removeAll { $0.publicKey == publicKey } }
+        try erase([publicKey])
+    }
+
+    /// Erases the secrets of all of `publicKeys` with one write.
+    public func erase(_ publicKeys: [[UInt8]]) throws(InvalidValue) {
+        let gone = Set(publicKeys)
+        try change { contents in contents.entries.removeAll { gone.contains($0.publicKey) } }
+    }
+
+    /// Seals the store in `file` under `newKey` instead of `oldKey` (a password change gives a
+    /// new key-encryption key, so new ``LocalKeys``); a missing file is left missing.
+    public static func reseal(file: URL, from oldKey: SecretBytes, to newKey: SecretBytes) throws(InvalidValue) {
+        guard let data = try StateFile.read(file, what: "prekey store") else { return }
+        try write(try PrekeyStoreContents(sealed: Array(data), key: oldKey, file: file), key: newKey, to: file)
     }
 
     /// Applies `body` to a copy of the contents; when it changed them, writes the copy, then
@@ -114,15 +127,20 @@ public final class PrekeyStore: Sendable {
             var changed = contents
             body(&changed)
             guard changed != contents else { return }
-            let sealed = try changed.sealed(key: key)
-            do {
-                try StateFileWriter.write(Data(sealed), to: file)
-            } catch let error as InvalidValue {
-                throw error
-            } catch {
-                throw InvalidValue("cannot write the prekey store file \(file.path)")
-            }
+            try Self.write(changed, key: key, to: file)
             contents = changed
+        }
+    }
+
+    /// Seals `contents` under `key` into `file`, atomically.
+    private static func write(_ contents: PrekeyStoreContents, key: SecretBytes, to file: URL) throws(InvalidValue) {
+        let sealed = try contents.sealed(key: key)
+        do {
+            try StateFileWriter.write(Data(sealed), to: file)
+        } catch let error as InvalidValue {
+            throw error
+        } catch {
+            throw InvalidValue("cannot write the prekey store file \(file.path)")
         }
     }
 
