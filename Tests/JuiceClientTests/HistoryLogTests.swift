@@ -194,6 +194,18 @@ import Testing
         log.close()
     }
 
+    @Test func resealingMovesItToTheNewKey() async throws {
+        defer { cleanUp() }
+        try await writeSamples().close()
+        let newKey = RandomBytes.secret(SecretBox.keyLength)
+        #expect(try HistoryFile.reseal(file: file, from: key, to: newKey))
+        #expect(try HistoryFile.read(file: file, key: newKey) == Self.expected)
+        #expect(throws: InvalidValue.self) { try HistoryFile.read(file: file, key: key) }
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try !HistoryFile.reseal(file: directory.appendingPathComponent("none"), from: key, to: newKey))
+    }
+
     @Test func deletingRemovesTheFile() async throws {
         defer { cleanUp() }
         try await writeSamples().close()
