@@ -78,21 +78,22 @@ import Testing
         defer { cleanUp() }
         try await writeSamples().close()
         let wrong = RandomBytes.secret(SecretBox.keyLength)
-        for attempt in [
-            { () throws(InvalidValue) in _ = try HistoryFile.read(file: file, key: wrong) },
-            { () throws(InvalidValue) in _ = try HistoryLog.open(file: file, key: wrong) },
-        ] {
-            do {
-                try attempt()
-                Issue.record("a wrong key read the history")
-            } catch {
-                #expect(error.message.contains("wrong password, or not this user's history"))
-                #expect(!error.message.contains("\n"))
-                for entry in Self.samples { #expect(!error.message.contains(entry.text)) }
-            }
-        }
+        expectWrongKey { _ = try HistoryFile.read(file: file, key: wrong) }
+        expectWrongKey { _ = try HistoryLog.open(file: file, key: wrong) }
         // Nothing was changed by the failed attempts.
         #expect(try HistoryFile.read(file: file, key: key) == Self.expected)
+    }
+
+    private func expectWrongKey(_ attempt: () throws -> Void) {
+        do {
+            try attempt()
+            Issue.record("a wrong key read the history")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("wrong password, or not this user's history"))
+            #expect(!message.contains("\n"))
+            for entry in Self.samples { #expect(!message.contains(entry.text)) }
+        }
     }
 
     @Test func theFileHoldsNoPlaintext() async throws {
@@ -100,7 +101,7 @@ import Testing
         try await writeSamples().close()
         let raw = try Data(contentsOf: file)
         var needles = ["bob", "carol", "marmalade", "🍊", "waiting", "queued", "delivered", "received"]
-        needles += ["\"id\"", "\"buddy\"", "\"direction\"", "\"text\"", "\"time\"", "\"state\"", "\"entry\"", "forwardSecret", "{"]
+        needles += ["\"id\"", "\"buddy\"", "\"direction\"", "\"text\"", "\"time\"", "\"state\"", "\"entry\"", "forwardSecret"]
         needles += Self.samples.map(\.id) + Self.samples.map { HistoryTime.format($0.time) }
         for needle in needles {
             #expect(raw.range(of: Data(needle.utf8)) == nil, "\(needle) is in the file in the clear")
@@ -224,7 +225,7 @@ import Testing
         }
         let line = String(decoding: try encoder.encode(Self.samples[3]), as: UTF8.self)
         #expect(line.contains(#""forwardSecret":null"#))
-        #expect(line.contains(#""time":"2026-11-18T"#) && line.contains(".123Z"), "\(line)")
+        #expect(line.contains(#""time":"2026-11-18T"#) && line.contains("T11:06:42.373Z"), "\(line)")
     }
 }
 
@@ -240,19 +241,22 @@ import Testing
         var sent = entry
         sent.direction = .sent
         sent.state = .delivered
+        sent.waiting = false
+        sent.forwardSecret = nil
         sent.text = "*not bold* - [link](x)\n# not a heading"
         let document = HistoryMarkdown.document([entry, sent], user: "alice", buddy: "bob", timeZone: TimeZone(identifier: "UTC")!)
-        #expect(document == """
+        let expected = ##"""
         # Juice history of alice with bob
 
         ## 1970-01-01
 
-        - **00:00:00** bob → alice (received, waiting, not forward secret): hi^[[2J  
+        - **00:00:00** bob → alice (received, waiting, not forward secret): hi^\[\[2J  
           there
-        - **00:00:00** alice → bob (delivered): \\*not bold\\* - \\[link\\](x)  
-          \\# not a heading
+        - **00:00:00** alice → bob (delivered): \*not bold\* - \[link\](x)  
+          \# not a heading
 
-        """)
+        """##
+        #expect(document == expected)
     }
 
     @Test func sinceTakesDatesAndRFC3339() {
@@ -271,10 +275,9 @@ import Testing
         for bad in ["/history", "/history bob 0", "/history bob many", "/history bob 5 6"] {
             guard case .invalid = SessionCommand(line: bad) else { Issue.record("\(bad) should be invalid"); continue }
         }
-        let json = SessionEvent.history(entry).json
-        #expect(json["event"].map { "\($0)" } == "\(JSONValue.string("history"))")
-        let data = try JSONEncoder().encode(json)
+        let data = try JSONEncoder().encode(SessionEvent.history(entry).json)
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(object?["event"] as? String == "history")
         #expect(object?["buddy"] as? String == "bob")
         #expect(object?["time"] as? String == "1970-01-01T00:00:00.000Z")
         #expect(object?["forwardSecret"] as? Bool == false)

@@ -1,6 +1,7 @@
 import Foundation
 import JuiceCore
 import JuicePeer
+import Sodium
 
 extension HistoryFile {
     /// Seals `file` again under `newKey` (after a password change): every whole record, in

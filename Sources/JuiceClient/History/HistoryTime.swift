@@ -4,7 +4,11 @@ import Foundation
 public enum HistoryTime {
     /// RFC 3339 in UTC with milliseconds: `2026-11-22T15:03:39.123Z`.
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        // From whole milliseconds: a formatter would truncate 0.123 stored as 0.12299… to .122.
+        var (seconds, milliseconds) = Int64((date.timeIntervalSince1970 * 1000).rounded()).quotientAndRemainder(dividingBy: 1000)
+        if milliseconds < 0 { seconds -= 1; milliseconds += 1000 }
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
+        return whole.dropLast() + String(format: ".%03dZ", Int(milliseconds))
     }
 
     /// An RFC 3339 time, with or without fractional seconds, to the millisecond; nil if it is not one.
