@@ -120,3 +120,53 @@ import Testing
         #expect(again.output.contains(#""deleted":false"#), "\(again.output)")
     }
 }
+
+/// A live chat is recorded on both sides: `/history` in the session and `juice history` after it.
+@Suite(.serialized) struct HistorySessionEndToEndTests {
+    @Test func aChatIsRecordedAndShownInAndOutOfTheSession() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            let bob = try juice.login("bob", password: testPassword, ["--keepalive", "1"])
+            try #require(await bob.waitForEvent("ready") != nil, "bob: \(bob.errorOutput)")
+            let alice = try juice.login("alice", password: testPassword, ["--keepalive", "1"])
+            try #require(await alice.waitForEvent("online") { $0["username"] as? String == "bob" } != nil, "alice: \(alice.output)")
+
+            alice.send("/msg bob the fridge code is 4711")
+            let atBob = try #require(await bob.waitForEvent("message") { $0["from"] as? String == "alice" })
+            let id = try #require(atBob["id"] as? String)
+            #expect(await alice.waitForEvent("delivered") { $0["id"] as? String == id } != nil)
+
+            // The receipt is recorded before /history reads: both go through the log's queue in order.
+            alice.send("/history bob")
+            let mine = try #require(await alice.waitForEvent("history") { $0["id"] as? String == id }, "alice: \(alice.output)")
+            #expect(mine["direction"] as? String == "sent")
+            #expect(mine["state"] as? String == "delivered")
+            #expect(mine["text"] as? String == "the fridge code is 4711")
+            bob.send("/history alice 1")
+            let theirs = try #require(await bob.waitForEvent("history") { $0["id"] as? String == id }, "bob: \(bob.output)")
+            #expect(theirs["direction"] as? String == "received")
+            #expect(theirs["state"] as? String == "received")
+            bob.send("/history carol")
+            #expect(await bob.waitForEvent("info") { ($0["message"] as? String) == "no history with carol" } != nil)
+
+            alice.closeInput()
+            bob.closeInput()
+            #expect(await alice.waitForExit() == 0)
+            #expect(await bob.waitForExit() == 0)
+
+            let shown = try await juice.juice(["history", "bob", "--user", "alice", "--password-stdin", "--json"], stdin: "\(testPassword)\n")
+            #expect(shown.status == 0, "\(shown.error)")
+            let entries = try shown.output.split(separator: "\n").map { try JSONDecoder().decode(HistoryEntry.self, from: Data($0.utf8)) }
+            #expect(entries.map(\.id) == [id])
+            #expect(entries.first?.state == .delivered)
+
+            // Nothing of the chat is in the client's files in the clear.
+            let files = FileManager.default.enumerator(atPath: juice.clientHome)?.compactMap { $0 as? String } ?? []
+            #expect(files.contains { $0.hasSuffix("alice/history") }, "\(files)")
+            for path in files {
+                let data = FileManager.default.contents(atPath: juice.clientHome + "/" + path) ?? Data()
+                #expect(data.range(of: Data("fridge code".utf8)) == nil, "\(path) holds the message in the clear")
+            }
+        }
+    }
+}
