@@ -160,6 +160,15 @@ import Testing
             #expect(entries.map(\.id) == [id])
             #expect(entries.first?.state == .delivered)
 
+            // A new password re-seals the history on this machine: the new one opens it, the old one no longer.
+            let newPassword = "Pressed-Again-2027?"
+            let changed = try await juice.juice(["passwd", "alice", "--password-stdin"], stdin: "\(testPassword)\n\(newPassword)\n")
+            #expect(changed.status == 0, "\(changed.error)")
+            let withNew = try await juice.juice(["history", "bob", "--user", "alice", "--password-stdin", "--json"], stdin: "\(newPassword)\n")
+            #expect(withNew.output == shown.output, "\(withNew.error)")
+            let withOld = try await juice.juice(["history", "bob", "--user", "alice", "--password-stdin", "--json"], stdin: "\(testPassword)\n")
+            #expect(withOld.status == 1 && withOld.error.contains("wrong password, or not this user's history"), "\(withOld.error)")
+
             // Nothing of the chat is in the client's files in the clear.
             let files = FileManager.default.enumerator(atPath: juice.clientHome)?.compactMap { $0 as? String } ?? []
             #expect(files.contains { $0.hasSuffix("alice/history") }, "\(files)")
