@@ -9,7 +9,7 @@ struct Juice: AsyncParsableCommand {
         commandName: "juice",
         abstract: "End-to-end encrypted buddy-list presence and chat.",
         discussion: "Passwords never leave this machine: only an Argon2id-derived key is sent to the server.",
-        subcommands: [Register.self, Login.self, Buddy.self, Verify.self, Passwd.self]
+        subcommands: [Register.self, Login.self, Buddy.self, Verify.self, History.self, Passwd.self]
     )
 
     /// Runs the command. Every failure, a usage error or not, is one line on standard error,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JuiceClient
 import JuiceCore
 import JuicePeer
@@ -7,7 +8,7 @@ import JuicePeer
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Go online and chat; EOF, /quit, Ctrl-C or SIGTERM logs out.",
-        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit. The login's reply stays open as the rendezvous stream, so no renewals are sent; a broken stream is resumed with the same peer ID; a session the server no longer knows logs in again, and if that fails (or a newer login of the same user replaced this one) the session ends with an error and exit status 1. Buddies are reached directly, through both NATs (punched) or through the service's TURN relay; /buddies shows which."
+        discussion: "Commands: /msg NAME text, /to NAME, plain text to the current buddy, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /history NAME [N] (the last N messages with NAME from the local history, default 20), /quit. The login's reply stays open as the rendezvous stream, so no renewals are sent; a broken stream is resumed with the same peer ID; a session the server no longer knows logs in again, and if that fails (or a newer login of the same user replaced this one) the session ends with an error and exit status 1. Buddies are reached directly, through both NATs (punched) or through the service's TURN relay; /buddies shows which."
     )
 
     @Argument(help: "Your username.")
@@ -55,6 +56,7 @@ struct Login: AsyncParsableCommand {
         // Buddies on other machines can only reach a listener on a real interface.
         let listenAt = try Endpoint(listen ?? (service.isLoopback ? "127.0.0.1:0" : "0.0.0.0:0"), allowingPortZero: true)
         let keys = try options.keys(for: username, service: service)
+        let printer = EventPrinter(json: options.json)
         let session = OnlineSession(
             service: service, username: username, keys: keys,
             options: .init(
@@ -62,8 +64,20 @@ struct Login: AsyncParsableCommand {
                 capabilities: capabilities,
                 keepalive: KeepaliveSettings(interval: .seconds(keepalive), timeout: .seconds(3 * keepalive))
             ),
-            printer: EventPrinter(json: options.json)
+            printer: printer, history: openHistory(service.historyFile(for: username), keys: keys, printer: printer)
         )
         try await session.run()
+    }
+}
+
+/// The user's history log, or nil (and an error event: the chat goes on without it) when it
+/// cannot be opened.
+func openHistory(_ file: URL, keys: AccountKeys, printer: EventPrinter) -> HistoryLog? {
+    do {
+        let key = try LocalKeys(keyEncryptionKey: keys.keyEncryptionKey).history
+        return try HistoryLog.open(file: file, key: key) { printer.emit(.error($0)) }
+    } catch {
+        printer.emit(.error("history: \(error); this session keeps no history"))
+        return nil
     }
 }

@@ -32,14 +32,17 @@ public struct OnlineSession: Sendable {
     let keys: AccountKeys
     let options: Options
     let printer: EventPrinter
+    let history: HistoryLog?
 
-    /// Creates a session; nothing happens until ``run()``.
-    public init(service: JuiceService, username: Username, keys: AccountKeys, options: Options, printer: EventPrinter) {
+    /// Creates a session; nothing happens until ``run()``. With `history`, messages sent and
+    /// received and receipts are recorded in it, and `/history` reads it.
+    public init(service: JuiceService, username: Username, keys: AccountKeys, options: Options, printer: EventPrinter, history: HistoryLog? = nil) {
         self.service = service
         self.username = username
         self.keys = keys
         self.options = options
         self.printer = printer
+        self.history = history
     }
 
     /// Runs the session to its end: the peer network, the rendezvous keeper and the command reader
@@ -47,11 +50,11 @@ public struct OnlineSession: Sendable {
     /// gracefully: the reader stops, then the rendezvous keeper, then the network says goodbye; then the
     /// logout. Throws if going online failed, or if logging in again failed (after the logout).
     public func run() async throws {
-        let printer = self.printer
+        let printer = self.printer, history = self.history
         let network = try PeerNetwork(
             username: username, presence: PeerPresence(capabilities: options.capabilities),
             stateDirectory: service.stateDirectory(for: username), keepalive: options.keepalive,
-            emit: { printer.emit(.peer($0)) }
+            emit: { history?.record($0); printer.emit(.peer($0)) }
         )
         let bound: Endpoint
         do {
@@ -87,7 +90,7 @@ public struct OnlineSession: Sendable {
             await network.shutdown()
             throw error
         }
-        let reader = CommandReader(context: SessionContext(service: service, network: network, printer: printer), lines: LineReader.standardInput())
+        let reader = CommandReader(context: SessionContext(service: service, network: network, printer: printer, history: history), lines: LineReader.standardInput())
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: PeerNetworkService(network: network), serviceName: "peer network"),

@@ -14,6 +14,8 @@ public enum SessionCommand: Equatable, Sendable {
     case capabilities(camera: Bool?, mic: Bool?)
     /// `/verify NAME [accept NUMBER]`: NUMBER is the safety number compared out of band.
     case verify(String, accept: String?)
+    /// `/history NAME [N]`: the last N messages with NAME (default 20).
+    case history(String, last: Int)
     case quit
     case help
     case empty
@@ -41,6 +43,10 @@ public enum SessionCommand: Equatable, Sendable {
             let accepted = rest.hasPrefix("accept ") ? rest.dropFirst(7).trimmingCharacters(in: .whitespaces) : nil
             guard let argument, rest.isEmpty || accepted?.isEmpty == false else { self = .invalid("usage: /verify NAME [accept SAFETY-NUMBER]"); return }
             self = .verify(argument, accept: accepted)
+        case "/history":
+            let last = rest.isEmpty ? 20 : Int(rest)
+            guard let argument, let last, (1...10_000).contains(last) else { self = .invalid("usage: /history NAME [N], N from 1 to 10000 (default 20)"); return }
+            self = .history(argument, last: last)
         case "/status":
             guard let argument, let status = PresenceStatus(rawValue: argument) else {
                 self = .invalid("usage: /status online|away|busy [text]"); return

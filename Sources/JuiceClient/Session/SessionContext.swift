@@ -8,13 +8,16 @@ actor SessionContext {
     let service: JuiceService
     let network: PeerNetwork
     let printer: EventPrinter
+    /// The local history, when the session keeps one.
+    let history: HistoryLog?
     private var current: Username?
     private var presence: PeerPresence?
 
-    init(service: JuiceService, network: PeerNetwork, printer: EventPrinter) {
+    init(service: JuiceService, network: PeerNetwork, printer: EventPrinter, history: HistoryLog? = nil) {
         self.service = service
         self.network = network
         self.printer = printer
+        self.history = history
     }
 
     /// Carries out one command; a failure is reported as an `error` event and the session goes on.
@@ -31,7 +34,7 @@ actor SessionContext {
         case .empty, .quit: break
         case .invalid(let reason): printer.emit(.error(reason))
         case .help:
-            printer.emit(.info("commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /quit"))
+            printer.emit(.info("commands: /msg NAME text, /to NAME, /buddies, /add NAME, /accept NAME, /remove NAME, /status online|away|busy [text], /caps camera=on|off mic=on|off, /verify NAME [accept SAFETY-NUMBER], /history NAME [N], /quit"))
         case let .message(name, text):
             try await say(text, to: try Username(name))
         case .select(let name):
@@ -70,11 +73,18 @@ actor SessionContext {
             } else {
                 printer.emit(.safetyNumber(try await network.verify(buddy)))
             }
+        case let .history(name, last):
+            let buddy = try Username(name)
+            guard let history else { throw InvalidValue("this session keeps no history") }
+            let entries = try await history.recent(buddy: buddy.value, last: last)
+            if entries.isEmpty { printer.emit(.info("no history with \(buddy)")) }
+            for entry in entries { printer.emit(.history(entry)) }
         }
     }
 
     private func say(_ text: String, to buddy: Username) async throws {
         let id = try await network.send(text: text, to: buddy)
+        history?.recordSent(text, to: buddy, id: id)
         printer.emit(.sent(to: buddy, id: id))
     }
 

@@ -20,6 +20,8 @@ public enum SessionEvent: Sendable {
     case queued(to: Username, id: MessageID, expiresAt: Date)
     /// What became of a message left on the server: delivered (stored by the buddy) or expired.
     case receipt(MailboxReceipt)
+    /// One message from the local history (`/history`).
+    case history(HistoryEntry)
 
     /// The JSON object for `--json`.
     var json: [String: JSONValue] {
@@ -43,6 +45,12 @@ public enum SessionEvent: Sendable {
             [
                 "event": "safety-number", "username": .string(report.buddy.value), "safetyNumber": .string(report.safetyNumber),
                 "changed": .bool(report.changed), "newSafetyNumber": report.candidateSafetyNumber.map(JSONValue.string) ?? .null,
+            ]
+        case .history(let entry):
+            [
+                "event": "history", "id": .string(entry.id), "buddy": .string(entry.buddy), "direction": .string(entry.direction.rawValue),
+                "time": .string(HistoryTime.format(entry.time)), "text": .string(entry.text), "state": .string(entry.state.rawValue),
+                "waiting": .bool(entry.waiting), "forwardSecret": entry.forwardSecret.map(JSONValue.bool) ?? .null,
             ]
         case .peer(let event): event.json
         case let .waitingMessage(from, id, text, sentAt, forwardSecret):
@@ -89,6 +97,7 @@ public enum SessionEvent: Sendable {
             "* safety number with \(report.buddy): \(report.safetyNumber)" + (report.candidateSafetyNumber.map {
                 " — but the server now states a NEW KEY for \(report.buddy), whose number is \($0); if \(report.buddy) reads you that number, run: \(hints.acceptKey(report.buddy.value, $0))"
             } ?? "")
+        case .history(let entry): entry.unescapedLine(timeZone: .current)
         case .peer(let event): event.text(hints)
         case let .waitingMessage(from, _, text, sentAt, forwardSecret):
             "<\(from)> \(text)  (left \(sentAt.formatted(date: .abbreviated, time: .shortened))\(forwardSecret ? "" : ", not forward secret: the server had no prekey"))"
