@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import JuiceClient
 import JuiceCore
+import JuicePeer
 
 /// `juice passwd NAME`.
 struct Passwd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change your password; the identity key and this machine's history are re-sealed and other sessions end.",
+        abstract: "Change your password; the identity key, this machine's history and its prekey secrets are re-sealed and other sessions end.",
         discussion: "With --password-stdin, the first line is the current password and the second the new one."
     )
 
@@ -28,20 +29,23 @@ struct Passwd: AsyncParsableCommand {
             try await service.changePassword(current: current, new: keys, identity: login.sealedIdentity)
             new = keys
         }
-        if let new { try resealHistory(service.historyFile(for: username), from: current, to: new) }
+        if let new { try resealLocalFiles(service, username, from: current, to: new) }
         LineWriter.standardOutput.write(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
     }
 }
 
-/// Re-seals the local history under the new password's key; on failure the password is changed
-/// but the history still opens with the old one (`juice history` asks for it), and the error says so.
-private func resealHistory(_ file: URL, from current: AccountKeys, to new: AccountKeys) throws {
+/// Re-seals the local history and the prekey store under the new password's keys; on failure the
+/// password is changed but the file still opens with the old one, and the error says so.
+private func resealLocalFiles(_ service: JuiceService, _ username: Username, from current: AccountKeys, to new: AccountKeys) throws {
+    let old = try LocalKeys(keyEncryptionKey: current.keyEncryptionKey), next = try LocalKeys(keyEncryptionKey: new.keyEncryptionKey)
     do {
-        try HistoryFile.reseal(
-            file: file, from: LocalKeys(keyEncryptionKey: current.keyEncryptionKey).history,
-            to: LocalKeys(keyEncryptionKey: new.keyEncryptionKey).history
-        )
+        try HistoryFile.reseal(file: service.historyFile(for: username), from: old.history, to: next.history)
     } catch {
         throw InvalidValue("the password is changed, but the history on this machine was not re-sealed (\(error)); it still opens with the old password")
+    }
+    do {
+        try PrekeyStore.reseal(file: service.prekeyFile(for: username), from: old.prekeys, to: next.prekeys)
+    } catch {
+        throw InvalidValue("the password is changed, but this machine's prekey secrets were not re-sealed (\(error)); remove \(service.prekeyFile(for: username).path) to start a new store (messages sealed to the old prekeys will not open)")
     }
 }

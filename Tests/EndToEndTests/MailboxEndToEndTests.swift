@@ -16,31 +16,32 @@ import Testing
     @Test func threeMessagesLeftForAnOfflineBuddyArriveInOrderAtHisLogin() async throws {
         try await JuiceProcesses.with { juice in
             try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            // Both clients reach juiced through a proxy that records the wire.
+            let proxy = try await RecordingProxy(targetPort: juice.port)
+            defer { Task { await proxy.close() } }
+            let server = ["--server", "http://127.0.0.1:\(proxy.port)"]
             // bob's first login uploads his prekeys; then he goes offline.
-            let first = try juice.login("bob", password: testPassword)
+            let first = try juice.login("bob", password: testPassword, server)
             _ = try #require(await first.waitForEvent("ready"), "bob: \(first.errorOutput)")
             first.closeInput()
             #expect(await first.waitForExit(timeout: .seconds(15)) == 0)
             #expect(try await juice.psql("SELECT count(*) FROM prekeys") == ["100"])
 
-            // alice's session and the server see only ciphertext: a proxy records the wire.
-            let proxy = try await RecordingProxy(targetPort: juice.port)
-            defer { Task { await proxy.close() } }
-            let alice = try juice.login("alice", password: testPassword, ["--server", "http://127.0.0.1:\(proxy.port)"])
+            let alice = try juice.login("alice", password: testPassword, server)
             _ = try #require(await alice.waitForEvent("ready"), "alice: \(alice.errorOutput)")
             var sentAt: [Date] = []
-            for text in Self.texts {
+            for (index, text) in Self.texts.enumerated() {
                 sentAt.append(Date())
                 alice.send("/msg bob \(text)")
-                let queued = await alice.waitForEvent("queued") { $0["to"] as? String == "bob" }
-                #expect(queued != nil, "alice: \(alice.output)")
+                let queued = await alice.waitForLines(timeout: .seconds(15), count: index + 1) { event($0)["event"] as? String == "queued" }
+                #expect(queued.count == index + 1, "alice: \(alice.output)")
             }
             #expect(try await juice.psql("SELECT messages FROM mailbox_sizes WHERE username = 'bob'") == ["3"])
-            #expect(try await juice.psql("SELECT count(*) FROM prekeys") == ["97"], "one prekey claimed per message")
+            #expect(try await juice.psql("SELECT count(*) FROM prekeys p JOIN accounts a ON a.id = p.account_id WHERE a.username = 'bob'") == ["97"], "one prekey claimed per message")
             let stored = try await juice.psql("SELECT encode(m.envelope, 'hex') FROM mailbox m ORDER BY seq")
             let dump = try await juice.psql("SELECT m::text FROM mailbox m") + (try await juice.psql("SELECT p::text FROM prekeys p"))
 
-            let bob = try juice.login("bob", password: testPassword, ["--server", "http://127.0.0.1:\(proxy.port)"])
+            let bob = try juice.login("bob", password: testPassword, server)
             var received: [[String: Any]] = []
             for _ in Self.texts {
                 let message = await bob.waitForEvent("message") { event in
@@ -77,7 +78,7 @@ import Testing
             // and the recorded envelopes do not open with both identity secrets and every prekey
             // secret bob still holds.
             let bobKeys = try await juice.identity("bob"), aliceKeys = try await juice.identity("alice")
-            let store = try juice.prekeyStore("bob")
+            let store = try juice.prekeyStore("bob", port: proxy.port)
             for hex in stored {
                 let envelope = try WaitingEnvelope(bytes: unhex(hex))
                 let prekey = try #require(envelope.prekey)
@@ -105,9 +106,10 @@ import Testing
             try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
             let alice = try juice.login("alice", password: testPassword)
             _ = try #require(await alice.waitForEvent("ready"))
-            for text in Self.texts {
+            for (index, text) in Self.texts.enumerated() {
                 alice.send("/msg bob \(text)")
-                #expect(await alice.waitForEvent("queued") { $0["to"] as? String == "bob" } != nil, "alice: \(alice.output)")
+                let queued = await alice.waitForLines(timeout: .seconds(15), count: index + 1) { event($0)["event"] as? String == "queued" }
+                #expect(queued.count == index + 1, "alice: \(alice.output)")
             }
             // An operator's lock holds every delete from the mailbox: bob's acknowledgement waits.
             let lock = try PostgresConnection(juice.database.configuration)
@@ -115,7 +117,7 @@ import Testing
             try lock.query("LOCK TABLE mailbox IN EXCLUSIVE MODE")
             let bob = try juice.login("bob", password: testPassword)
             for text in Self.texts {
-                #expect(await bob.waitForEvent("message") { $0["text"] as? String == text } != nil, "bob: \(bob.output) \(bob.errorOutput)")
+                #expect(await bob.waitForEvent("message") { $0["text"] as? String == text } != nil, "bob: \(bob.output) \(bob.errorOutput) juiced: \(juice.server.errorOutput)")
             }
             let waiting = try await juice.waitForAcknowledgementBlocked()
             bob.kill()
@@ -127,9 +129,8 @@ import Testing
 
             let again = try juice.login("bob", password: testPassword)
             _ = try #require(await again.waitForEvent("ready"))
-            for text in Self.texts {
-                #expect(await alice.waitForEvent("delivered") != nil, "alice never heard \(text) delivered: \(alice.output)")
-            }
+            let delivered = await alice.waitForLines(timeout: .seconds(15), count: 3) { event($0)["event"] as? String == "delivered" }
+            #expect(delivered.count == 3, "alice: \(alice.output)")
             #expect(try await juice.psql("SELECT count(*) FROM mailbox") == ["0"])
             #expect(!again.output.contains { event($0)["event"] as? String == "message" }, "shown again: \(again.output)")
             again.send("/history alice 10")
@@ -181,7 +182,7 @@ import Testing
             upload.closeInput()
             _ = await upload.waitForExit(timeout: .seconds(15))
             alice.send("/msg bob once only")
-            #expect(await alice.waitForEvent("queued") { _ in true } != nil)
+            #expect(await alice.waitForLines(timeout: .seconds(15), count: 2) { event($0)["event"] as? String == "queued" }.count == 2)
             let row = try #require(try await juice.psql("SELECT recipient_id, sender_id, encode(message_id, 'hex'), encode(envelope, 'hex') FROM mailbox WHERE envelope <> decode('\(hex)', 'hex')").first)
             let reader = try juice.login("bob", password: testPassword)
             #expect(await reader.waitForEvent("message") { $0["text"] as? String == "once only" } != nil, "bob: \(reader.output)")
@@ -223,7 +224,7 @@ extension JuiceProcesses {
     }
 
     /// `name`'s prekey store on this machine, opened with the key the test password gives.
-    func prekeyStore(_ name: String) throws -> PrekeyStore {
+    func prekeyStore(_ name: String, port: Int) throws -> PrekeyStore {
         let directory = URL(fileURLWithPath: clientHome).appendingPathComponent("juice@127.0.0.1:\(port)").appendingPathComponent(name)
         return try PrekeyStore.open(file: directory.appendingPathComponent("prekeys"), key: try LocalKeys(keyEncryptionKey: try keys(name).keyEncryptionKey).prekeys)
     }

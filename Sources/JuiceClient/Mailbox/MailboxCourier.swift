@@ -74,7 +74,7 @@ actor MailboxCourier {
         guard let identity else { return }
         var acknowledged: [Int64] = [], used: [[UInt8]] = []
         for delivery in waiting {
-            switch open(delivery, identity: identity, network: network) {
+            switch await open(delivery, identity: identity, network: network) {
             case .show(let buddy, let message, let prekey):
                 let id = MessageID(bytes: message.messageID)
                 shown.insert(buddy.value + " " + id.description)
@@ -116,9 +116,9 @@ actor MailboxCourier {
         case keep(String)
     }
 
-    private func open(_ delivery: WaitingDelivery, identity: BoxKeyPair, network: PeerNetwork) -> Outcome {
+    private func open(_ delivery: WaitingDelivery, identity: BoxKeyPair, network: PeerNetwork) async -> Outcome {
         let from = TerminalText.visible(delivery.from)
-        guard let sender = try? Username(delivery.from), let key = network.trustedKey(of: sender) else {
+        guard let sender = try? Username(delivery.from), let key = await network.trustedKey(of: sender) else {
             return .drop("a waiting message from \(from), who is not a buddy with a trusted key, was discarded")
         }
         let envelope: WaitingEnvelope

@@ -79,8 +79,18 @@ public struct OnlineSession: Sendable {
                 printer.emit(.error("publishing our addresses failed: \(error)"))
             }
         }
+        let mailbox: MailboxCourier
+        do {
+            let prekeys = try PrekeyStore.open(file: service.prekeyFile(for: username), key: try LocalKeys(keyEncryptionKey: keys.keyEncryptionKey).prekeys)
+            mailbox = MailboxCourier(service: service, printer: printer, prekeys: prekeys, history: history)
+        } catch {
+            await reachability.close()
+            await network.shutdown()
+            throw error
+        }
         let login = SessionLogin(
-            service: service, username: username, keys: keys, endpoint: endpoint, reachability: reachability, network: network, printer: printer
+            service: service, username: username, keys: keys, endpoint: endpoint, reachability: reachability, network: network, printer: printer,
+            mailbox: mailbox
         )
         let online: SessionLogin.Online
         do {
@@ -90,7 +100,7 @@ public struct OnlineSession: Sendable {
             await network.shutdown()
             throw error
         }
-        let reader = CommandReader(context: SessionContext(service: service, network: network, printer: printer, history: history), lines: LineReader.standardInput())
+        let reader = CommandReader(context: SessionContext(service: service, network: network, printer: printer, history: history, mailbox: mailbox), lines: LineReader.standardInput())
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: PeerNetworkService(network: network), serviceName: "peer network"),

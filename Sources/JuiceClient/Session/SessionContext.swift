@@ -10,14 +10,17 @@ actor SessionContext {
     let printer: EventPrinter
     /// The local history, when the session keeps one.
     let history: HistoryLog?
+    /// Leaves messages for buddies who are offline (docs/protocol.md 5).
+    let mailbox: MailboxCourier?
     private var current: Username?
     private var presence: PeerPresence?
 
-    init(service: JuiceService, network: PeerNetwork, printer: EventPrinter, history: HistoryLog? = nil) {
+    init(service: JuiceService, network: PeerNetwork, printer: EventPrinter, history: HistoryLog? = nil, mailbox: MailboxCourier? = nil) {
         self.service = service
         self.network = network
         self.printer = printer
         self.history = history
+        self.mailbox = mailbox
     }
 
     /// Carries out one command; a failure is reported as an `error` event and the session goes on.
@@ -82,7 +85,11 @@ actor SessionContext {
         }
     }
 
+    /// Sends over the session with `buddy`, or, when they are offline, leaves it on the server.
     private func say(_ text: String, to buddy: Username) async throws {
+        if let mailbox, case .offline(let key) = await network.route(to: buddy) {
+            return try await mailbox.leave(text, for: buddy, publicKey: key)
+        }
         let id = try await network.send(text: text, to: buddy)
         history?.recordSent(text, to: buddy, id: id)
         printer.emit(.sent(to: buddy, id: id))

@@ -8,6 +8,13 @@ extension JuiceService {
     }
 }
 
+extension JuiceService {
+    /// `username`'s one-time prekey secrets on this machine: `prekeys` in the state directory.
+    public func prekeyFile(for username: Username) -> URL {
+        stateDirectory(for: username).appendingPathComponent("prekeys")
+    }
+}
+
 extension HistoryFile {
     /// The history file's name in a user's state directory.
     public static let fileName = "history"
