@@ -108,5 +108,8 @@ import Testing
         #expect(throws: InvalidValue("alice is offline")) {
             _ = try m.sessions.send(text: "hi", id: .random(), to: Machine.alice)
         }
+        // The session machine refuses it; the client leaves it on the server instead (protocol 5).
+        guard case .offline(let key) = m.sessions.route(to: Machine.alice) else { Issue.record("not routed to the mailbox"); return }
+        #expect(key == m.sessions.trustedKey(of: Machine.alice))
     }
 }

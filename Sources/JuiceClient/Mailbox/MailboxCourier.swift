@@ -53,7 +53,12 @@ actor MailboxCourier {
         let id = MessageID.random(), sentAt = Date()
         let prekey = try await service.claimPrekey(of: buddy)
         let envelope = try WaitingMessageSeal.seal(text: text, sentAt: sentAt, messageID: id.bytes, sender: identity, recipient: publicKey, prekey: prekey)
-        let expiresAt = try await service.leaveMessage(for: buddy, id: id.bytes, envelope: envelope.bytes)
+        let expiresAt: Date
+        do {
+            expiresAt = try await service.leaveMessage(for: buddy, id: id.bytes, envelope: envelope.bytes)
+        } catch let error as ServiceError where error.code == "recipient_online" {
+            throw InvalidValue("\(buddy) is not reachable, but the server still counts them online (it notices a lost connection within seconds); not sent, try again shortly")
+        }
         history?.append(HistoryEntry(id: id.description, buddy: buddy.value, direction: .sent, time: sentAt, text: text, state: .queued, waiting: true, forwardSecret: prekey != nil))
         printer.emit(.queued(to: buddy, id: id, expiresAt: expiresAt))
     }

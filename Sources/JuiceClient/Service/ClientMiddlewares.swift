@@ -36,12 +36,13 @@ struct ServiceErrorMiddleware: ClientMiddleware {
             throw Self.transportFailure((error as? ClientError)?.underlyingError ?? error, baseURL)
         }
         guard response.status.kind != .successful else { return (response, responseBody) }
-        var message = "the server answered \(response.status.code) \(response.status.reasonPhrase)"
+        var message = "the server answered \(response.status.code) \(response.status.reasonPhrase)", code: String?
         if let responseBody, let data = try? await Data(collecting: responseBody, upTo: 64 * 1024),
            let json = try? JSONDecoder().decode([String: String].self, from: data) {
             message = json["message"] ?? message
+            code = json["error"]
         }
-        throw ServiceError(status: response.status.code, message: message)
+        throw ServiceError(status: response.status.code, message: message, code: code)
     }
 
     private static func transportFailure(_ error: any Error, _ baseURL: URL) -> ServiceError {
