@@ -60,7 +60,7 @@ enum HistoryBench {
             Figure(name: "durable record / baseline", value: record / plain * 100, unit: "%"),
             Figure(name: "burst: \(calls) appends until all synced", value: median(burstRates), unit: "records/s"),
         ], method: """
-            \(context.runs) runs; each opens a new history file in \(NSTemporaryDirectory()) (the machine's disk, ext4) and \
+            \(context.runs) runs; each opens a new history file in \(NSTemporaryDirectory()) and \
             records \(calls) received 100-byte messages back to back, timing each `append` call (it only hands the \
             record to the log's writer thread); then \(durable) messages one at a time, each `append` followed by \
             `flush` (sealed, written, `fdatasync`ed: \(recordBytes) bytes a record). The baseline writes the same \

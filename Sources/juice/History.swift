@@ -10,6 +10,7 @@ struct History: AsyncParsableCommand {
         abstract: "Show or export your message history, kept encrypted on this machine; or delete it.",
         discussion: """
         The history is opened with your password, on this machine only: no server is called, so it works offline. \
+        It is kept per service, as the pinned keys are: --server and --realm say whose (the defaults are login's). \
         One line per message, oldest first: local time, -> sent or <- received, the buddy, the state (sent, delivered, queued, received, failed, expired), the text. \
         --json prints each message as one JSON object per line (time in UTC, RFC 3339 with milliseconds), --markdown a document. \
         With no history yet it says so and exits 0; a wrong password is an error (exit 1). \

@@ -57,6 +57,8 @@ struct Login: AsyncParsableCommand {
         let listenAt = try Endpoint(listen ?? (service.isLoopback ? "127.0.0.1:0" : "0.0.0.0:0"), allowingPortZero: true)
         let keys = try options.keys(for: username, service: service)
         let printer = EventPrinter(json: options.json)
+        let history = openHistory(service.historyFile(for: username), keys: keys, printer: printer)
+        defer { history?.close() } // what the session recorded is on disk before the process exits
         let session = OnlineSession(
             service: service, username: username, keys: keys,
             options: .init(
@@ -64,7 +66,7 @@ struct Login: AsyncParsableCommand {
                 capabilities: capabilities,
                 keepalive: KeepaliveSettings(interval: .seconds(keepalive), timeout: .seconds(3 * keepalive))
             ),
-            printer: printer, history: openHistory(service.historyFile(for: username), keys: keys, printer: printer)
+            printer: printer, history: history
         )
         try await session.run()
     }

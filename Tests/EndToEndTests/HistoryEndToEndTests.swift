@@ -178,4 +178,37 @@ import Testing
             }
         }
     }
+
+    /// `kill -9` right after the last message went out: every earlier message is in the history
+    /// (each was synced well before the next, at chat speed); the last may or may not be.
+    @Test func aCrashLosesAtMostTheLastMessage() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            let bob = try juice.login("bob", password: testPassword, ["--keepalive", "1"])
+            try #require(await bob.waitForEvent("ready") != nil, "bob: \(bob.errorOutput)")
+            let alice = try juice.login("alice", password: testPassword, ["--keepalive", "1"])
+            try #require(await alice.waitForEvent("online") { $0["username"] as? String == "bob" } != nil, "alice: \(alice.output)")
+
+            var ids: [String] = []
+            for n in 1...5 {
+                alice.send("/msg bob message \(n)")
+                let sent = try #require(await alice.waitForEvent("sent") { event in (event["id"] as? String).map { !ids.contains($0) } ?? false })
+                ids.append(try #require(sent["id"] as? String))
+                if n < 5 {
+                    #expect(await alice.waitForEvent("delivered") { $0["id"] as? String == ids.last } != nil)
+                    try await Task.sleep(for: .milliseconds(200)) // chat speed: far longer than a sync
+                }
+            }
+            alice.kill() // SIGKILL: no goodbye, no close, nothing flushed on the way out
+            _ = await alice.waitForExit()
+            bob.closeInput()
+            _ = await bob.waitForExit()
+
+            let shown = try await juice.juice(["history", "bob", "--user", "alice", "--password-stdin", "--json"], stdin: "\(testPassword)\n")
+            #expect(shown.status == 0, "\(shown.error)")
+            let recorded = try shown.output.split(separator: "\n").map { try JSONDecoder().decode(HistoryEntry.self, from: Data($0.utf8)) }.map(\.id)
+            #expect(Array(recorded.prefix(4)) == Array(ids.prefix(4)), "\(shown.output)")
+            #expect(recorded.count >= 4 && recorded.count <= 5, "\(shown.output)")
+        }
+    }
 }

@@ -1,7 +1,9 @@
 import Foundation
 @testable import JuiceClient
 import JuiceCore
+import Glibc
 import Sodium
+import Synchronization
 import Testing
 
 /// The history file on real disk with real libsodium: what it reveals, what survives a torn
@@ -205,6 +207,27 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try !HistoryFile.reseal(file: directory.appendingPathComponent("none"), from: key, to: newKey))
+    }
+
+    /// A disk that refuses the write: one warning, the chat goes on, `flush` says so, and what was
+    /// on disk before is still readable.
+    @Test func aFailingWriteWarnsOnceAndNeverBlocks() async throws {
+        defer { cleanUp() }
+        let warnings = Mutex<[String]>([])
+        let log = try HistoryLog.open(file: file, key: key) { warning in warnings.withLock { $0.append(warning) } }
+        log.append(Self.samples[0])
+        #expect(await log.flush())
+        log.writeTo(descriptor: Glibc.open(file.path, O_RDONLY | O_CLOEXEC))
+        for entry in Self.samples.dropFirst() { #expect(log.append(entry)) }
+        #expect(await log.flush() == false)
+        log.update(id: Self.samples[1].id, buddy: "bob", direction: .received, state: .failed)
+        #expect(await log.flush() == false)
+        let seen = warnings.withLock { $0 }
+        #expect(seen.count == 1, "\(seen)")
+        #expect(seen.first?.hasPrefix("history: cannot write \(file.path): ") == true, "\(seen)")
+        #expect(seen.first?.contains("\n") == false)
+        #expect(try log.entries() == [Self.samples[0]])
+        log.close()
     }
 
     @Test func deletingRemovesTheFile() async throws {

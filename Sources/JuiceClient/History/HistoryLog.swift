@@ -142,6 +142,17 @@ public final class HistoryLog: Sendable {
         }
     }
 
+    /// For tests: from now on writes go to `fd` (say, one open only for reading, to see how a
+    /// failing disk is handled); the log's own descriptor is closed.
+    func writeTo(descriptor fd: Int32) {
+        queue.sync {
+            writer.withLock { w in
+                if w.fd >= 0 { Glibc.close(w.fd) }
+                w.fd = fd
+            }
+        }
+    }
+
     deinit {
         writer.withLock { w in if w.fd >= 0 { Glibc.close(w.fd) } }
     }

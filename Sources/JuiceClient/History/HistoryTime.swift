@@ -8,7 +8,7 @@ public enum HistoryTime {
         var (seconds, milliseconds) = Int64((date.timeIntervalSince1970 * 1000).rounded()).quotientAndRemainder(dividingBy: 1000)
         if milliseconds < 0 { seconds -= 1; milliseconds += 1000 }
         let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
-        return whole.dropLast() + String(format: ".%03dZ", Int(milliseconds))
+        return whole.dropLast() + "." + String(1000 + milliseconds).dropFirst() + "Z"
     }
 
     /// An RFC 3339 time, with or without fractional seconds, to the millisecond; nil if it is not one.
