@@ -79,7 +79,7 @@ func openHistory(_ file: URL, keys: AccountKeys, printer: EventPrinter) -> Histo
         let key = try LocalKeys(keyEncryptionKey: keys.keyEncryptionKey).history
         return try HistoryLog.open(file: file, key: key) { printer.emit(.error($0)) }
     } catch {
-        printer.emit(.error("history: \(error); this session keeps no history"))
+        printer.emit(.error("history: \(error); this session keeps no history (after a password change on another machine: juice passwd --local-only)"))
         return nil
     }
 }

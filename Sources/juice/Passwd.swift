@@ -8,8 +8,11 @@ import JuicePeer
 struct Passwd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Change your password; the identity key, this machine's history and its prekey secrets are re-sealed and other sessions end.",
-        discussion: "With --password-stdin, the first line is the current password and the second the new one."
+        discussion: "With --password-stdin, the first line is the current password and the second the new one. After a password change on another machine, the history and prekey secrets here still open only with the old password: --local-only re-seals them (first the old password, then the new one, which a login checks); nothing changes on the server."
     )
+
+    @Flag(name: .long, help: "The password was changed elsewhere: only re-seal this machine's history and prekey secrets from the old password to the new one.")
+    var localOnly = false
 
     @Argument(help: "Your username.")
     var name: String
@@ -19,6 +22,7 @@ struct Passwd: AsyncParsableCommand {
     func run() async throws {
         let username = try parseUsername(name)
         let service = try options.makeService()
+        if localOnly { return try await resealOnly(username, service) }
         let currentPassword = try options.passwords.read(prompt: "Current password: ")
         let newPassword = try options.newPassword(for: username, prompt: "New password: ")
         let current = try AccountKeys.derive(password: currentPassword, username: username, realm: service.realm)
@@ -31,6 +35,15 @@ struct Passwd: AsyncParsableCommand {
         }
         if let new { try resealLocalFiles(service, username, from: current, to: new) }
         LineWriter.standardOutput.write(options.json ? #"{"event":"password-changed","username":"\#(username)"}"# : "password changed for \(username)")
+    }
+
+    /// `--local-only`: the old password opens the files, a login proves the new one, then they are re-sealed.
+    private func resealOnly(_ username: Username, _ service: JuiceService) async throws {
+        let old = try AccountKeys.derive(password: try options.passwords.read(prompt: "Old password: "), username: username, realm: service.realm)
+        let new = try AccountKeys.derive(password: try options.passwords.read(prompt: "New (current) password: "), username: username, realm: service.realm)
+        try await authenticated(service, username, keys: new) { _ in }
+        try resealLocalFiles(service, username, from: old, to: new)
+        LineWriter.standardOutput.write(options.json ? #"{"event":"resealed","username":"\#(username)"}"# : "re-sealed the history and prekey secrets of \(username) on this machine under the new password")
     }
 }
 

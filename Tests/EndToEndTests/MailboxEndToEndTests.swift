@@ -198,6 +198,38 @@ import Testing
             for process in [alice, replayed] { process.closeInput(); _ = await process.waitForExit(timeout: .seconds(15)) }
         }
     }
+    /// A password changed on another machine leaves this machine's history and prekey store
+    /// sealed under the old one: the next login says so and goes on; `juice passwd --local-only`
+    /// re-seals both, and then the history opens and the prekeys upload again.
+    @Test func aPasswordChangedElsewhereIsResealedHere() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice", "bob"], buddies: [("alice", "bob")])
+            let here = try juice.login("bob", password: testPassword)
+            _ = try #require(await here.waitForEvent("ready"))
+            here.closeInput()
+            #expect(await here.waitForExit(timeout: .seconds(15)) == 0)
+            let newPassword = "Mango-Squeeze-Noon-31"
+            let elsewhere = try await ManagedProcess.run(Binaries.juice, ["passwd", "bob", "--password-stdin", "--server", juice.url], stdin: "\(testPassword)\n\(newPassword)\n",
+                                                         environment: ["JUICE_HOME": juice.clientHome + "-elsewhere"])
+            #expect(elsewhere.status == 0, "\(elsewhere.error)")
+
+            let stale = try juice.login("bob", password: newPassword)
+            #expect(await stale.waitForEvent("error") { ($0["message"] as? String)?.contains("prekeys:") == true } != nil, "bob: \(stale.output)")
+            #expect(await stale.waitForEvent("ready") != nil, "the session goes on: \(stale.output) \(stale.errorOutput)")
+            stale.closeInput()
+            _ = await stale.waitForExit(timeout: .seconds(15))
+
+            let reseal = try await juice.juice(["passwd", "bob", "--local-only", "--password-stdin"], stdin: "\(testPassword)\n\(newPassword)\n")
+            #expect(reseal.status == 0, "\(reseal.error)")
+            let fresh = try juice.login("bob", password: newPassword)
+            _ = try #require(await fresh.waitForEvent("ready"), "bob: \(fresh.errorOutput)")
+            #expect(!fresh.output.contains { event($0)["event"] as? String == "error" }, "bob: \(fresh.output)")
+            fresh.closeInput()
+            _ = await fresh.waitForExit(timeout: .seconds(15))
+            let wrong = try await juice.juice(["passwd", "bob", "--local-only", "--password-stdin"], stdin: "\(testPassword)\n\(newPassword)\n")
+            #expect(wrong.status != 0, "the old password no longer opens them")
+        }
+    }
 }
 
 extension JuiceProcesses {

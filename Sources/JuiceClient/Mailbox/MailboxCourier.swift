@@ -10,24 +10,27 @@ import Sodium
 actor MailboxCourier {
     let service: JuiceService
     let printer: EventPrinter
-    let prekeys: PrekeyStore
+    /// This machine's prekey secrets; nil when the store did not open (nothing is uploaded, and
+    /// messages sealed to a prekey are left on the server).
+    let prekeys: PrekeyStore?
     let history: HistoryLog?
     /// Our identity key pair, once a login opened it.
     private var identity: BoxKeyPair?
     /// Messages opened at this run but not yet acknowledged (the history may be absent).
     private var shown: Set<String> = []
 
-    init(service: JuiceService, printer: EventPrinter, prekeys: PrekeyStore, history: HistoryLog?) {
+    init(service: JuiceService, printer: EventPrinter, prekeys: PrekeyStore?, history: HistoryLog?) {
         self.service = service
         self.printer = printer
         self.prekeys = prekeys
         self.history = history
     }
 
-    /// The prekeys to upload with the next login (docs/protocol.md 5.1); nil when none are due
-    /// and the server already knows this store's set. A failure to make them only costs
+    /// The prekeys to upload with the next login (docs/protocol.md 5.1), with the store's set
+    /// (no keys when none are due); nil without a store. A failure to make them only costs
     /// forward secrecy for messages left meanwhile, so it is reported, not thrown.
-    func offer() -> PrekeyOffer {
+    func offer() -> PrekeyOffer? {
+        guard let prekeys else { return nil }
         do {
             return PrekeyOffer(set: prekeys.setID, keys: try prekeys.prepareUpload(serverLeft: prekeys.serverLeft))
         } catch {
@@ -40,7 +43,7 @@ actor MailboxCourier {
     /// opens what waited and follows the receipts.
     func loggedIn(_ grant: LoginGrant, identity: BoxKeyPair, network: PeerNetwork) async {
         self.identity = identity
-        if let left = grant.prekeysLeft {
+        if let left = grant.prekeysLeft, let prekeys {
             do { try prekeys.recordServerLeft(left) } catch { printer.emit(.error("cannot record the prekey count: \(error)")) }
         }
         if !grant.waiting.isEmpty { await receive(grant.waiting, network: network) }
@@ -105,7 +108,7 @@ actor MailboxCourier {
             printer.emit(.error("the history could not be written; the waiting messages stay on the server for the next login"))
             return
         }
-        do { try prekeys.erase(used) } catch { printer.emit(.error("cannot erase the used prekeys: \(error)")) }
+        do { try prekeys?.erase(used) } catch { printer.emit(.error("cannot erase the used prekeys: \(error)")) }
         await acknowledge(messages: acknowledged, receipts: [])
     }
 
@@ -132,7 +135,7 @@ actor MailboxCourier {
         }
         // Its ID is in clear: one shown before (a replay, a redelivery after a crash) is only acknowledged.
         if seen(MessageID(bytes: envelope.messageID), from: sender) { return .duplicate(prekey: envelope.prekey) }
-        let secret = envelope.prekey.flatMap { prekeys.secret(for: $0) }
+        let secret = envelope.prekey.flatMap { prekeys?.secret(for: $0) }
         do {
             let message = try WaitingMessageSeal.open(envelope, sender: key, recipient: identity, prekeySecret: secret)
             return .show(sender, message, prekey: envelope.prekey)

@@ -45,6 +45,17 @@ public struct OnlineSession: Sendable {
         self.history = history
     }
 
+    /// This machine's prekey store, or nil (and an error event: the session goes on, but what
+    /// waits sealed to a prekey stays on the server) when it cannot be opened.
+    private func openPrekeys() -> PrekeyStore? {
+        do {
+            return try PrekeyStore.open(file: service.prekeyFile(for: username), key: try LocalKeys(keyEncryptionKey: keys.keyEncryptionKey).prekeys)
+        } catch {
+            printer.emit(.error("prekeys: \(error); messages left for you while offline stay on the server until it opens (after a password change on another machine: juice passwd --local-only)"))
+            return nil
+        }
+    }
+
     /// Runs the session to its end: the peer network, the rendezvous keeper and the command reader
     /// as one ``ServiceGroup``. EOF or `/quit` on standard input, SIGINT or SIGTERM shut it down
     /// gracefully: the reader stops, then the rendezvous keeper, then the network says goodbye; then the
@@ -79,15 +90,7 @@ public struct OnlineSession: Sendable {
                 printer.emit(.error("publishing our addresses failed: \(error)"))
             }
         }
-        let mailbox: MailboxCourier
-        do {
-            let prekeys = try PrekeyStore.open(file: service.prekeyFile(for: username), key: try LocalKeys(keyEncryptionKey: keys.keyEncryptionKey).prekeys)
-            mailbox = MailboxCourier(service: service, printer: printer, prekeys: prekeys, history: history)
-        } catch {
-            await reachability.close()
-            await network.shutdown()
-            throw error
-        }
+        let mailbox = MailboxCourier(service: service, printer: printer, prekeys: openPrekeys(), history: history)
         let login = SessionLogin(
             service: service, username: username, keys: keys, endpoint: endpoint, reachability: reachability, network: network, printer: printer,
             mailbox: mailbox
