@@ -56,18 +56,13 @@ public enum SessionEvent: Sendable {
         case let .waitingMessage(from, id, text, sentAt, forwardSecret):
             [
                 "event": "message", "from": .string(from.value), "id": .string(id.description), "text": .string(text),
-                "sentAt": .string(Self.date(sentAt)), "waiting": .bool(true), "forwardSecret": .bool(forwardSecret),
+                "sentAt": .string(HistoryTime.format(sentAt)), "waiting": .bool(true), "forwardSecret": .bool(forwardSecret),
             ]
         case let .queued(to, id, expiresAt):
-            ["event": "queued", "to": .string(to.value), "id": .string(id.description), "expiresAt": .string(Self.date(expiresAt))]
+            ["event": "queued", "to": .string(to.value), "id": .string(id.description), "expiresAt": .string(HistoryTime.format(expiresAt))]
         case let .receipt(receipt):
             ["event": .string(receipt.state.rawValue), "to": .string(receipt.to), "id": .string(MessageID(bytes: receipt.id).description), "waiting": .bool(true)]
         }
-    }
-
-    /// RFC 3339 in UTC, to the millisecond.
-    static func date(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
     }
 
     /// The line for people, with hints that fit where they are (`hints`). Whatever came from
@@ -100,9 +95,9 @@ public enum SessionEvent: Sendable {
         case .history(let entry): entry.unescapedLine(timeZone: .current)
         case .peer(let event): event.text(hints)
         case let .waitingMessage(from, _, text, sentAt, forwardSecret):
-            "<\(from)> \(text)  (left \(sentAt.formatted(date: .abbreviated, time: .shortened))\(forwardSecret ? "" : ", not forward secret: the server had no prekey"))"
+            "<\(from)> \(text)  (left \(HistoryTime.local(sentAt))\(forwardSecret ? "" : ", not forward secret: the server had no prekey"))"
         case let .queued(to, _, expiresAt):
-            "-> \(to): \(to) is offline; left on the server, delivered when \(to) logs in (until \(expiresAt.formatted(date: .abbreviated, time: .shortened)))"
+            "-> \(to): \(to) is offline; left on the server, delivered when \(to) logs in (until \(HistoryTime.local(expiresAt)))"
         case let .receipt(receipt):
             switch receipt.state {
             case .delivered: "-> \(receipt.to): delivered (left while \(receipt.to) was offline)"
