@@ -10,23 +10,28 @@ import Glibc
 /// 10,000 streams are open against the same juiced without them.
 enum StreamsBench {
     static func run(_ context: BenchContext, report: Report) async throws {
-        let streams = context.quick ? 50 : 10_000
+        // JUICE_BENCH_STREAMS: another count, for diagnosis only (the figures' targets are at 10,000).
+        let streams = ProcessInfo.processInfo.environment["JUICE_BENCH_STREAMS"].flatMap(Int.init) ?? (context.quick ? 50 : 10_000)
         // Stream holders are the users whose number is not a multiple of 10; the measured logins
         // are by the multiples of 10, so they never replace a held stream, and each has buddies
         // (the 20 ring neighbours of `Population`) holding streams to be told about the login.
-        let users = context.quick ? 600 : 12_000
+        let users = context.quick ? 600 : max(12_000, streams * 6 / 5)
         let seconds = context.quick ? 1 : 8
         let database = try await context.freshDatabase("streams")
         defer { database.drop() }
         try Population.create(try PostgresConnection(database.configuration), users: users)
         let (server, url) = try await context.startServer(database: database, extra: ["--max-connections", String(streams + 2_000)])
+        let postgres = try ClusterCPU(database.configuration)
         let holders = StreamHolders()
         defer { holders.closeAll() }
         do {
             let template = Population.loginBody("%d0") // users 10, 20, …
             var without: [Double] = [], with: [Double] = []
+            var cpuWithout = LoginCPU(), cpuWith = LoginCPU()
             for _ in 0..<context.runs {
-                without.append(try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate)
+                without.append(try await cpuWithout.measure(juiced: server.pid, postgres: postgres) {
+                    try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate * Double(seconds)
+                } / Double(seconds))
             }
             try await Task.sleep(for: .seconds(1))
             let idle = BenchContext.residentMiB(pid: server.pid)
@@ -35,8 +40,14 @@ enum StreamsBench {
             let opening = try await timed { try holders.open(port: port, users: Array(numbers)) }
             try await Task.sleep(for: .seconds(2))
             let held = BenchContext.residentMiB(pid: server.pid)
-            for _ in 0..<context.runs {
-                with.append(try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate)
+            for run in 0..<context.runs {
+                // JUICE_BENCH_STREAMS_HOOK: a shell command run beside the first run with streams,
+                // with JUICED_PID set (perf record, smaps), for diagnosis.
+                let hook = run == 0 ? Self.startHook(juiced: server.pid) : nil
+                with.append(try await cpuWith.measure(juiced: server.pid, postgres: postgres) {
+                    try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate * Double(seconds)
+                } / Double(seconds))
+                _ = await hook?.waitForExit(timeout: .seconds(120))
             }
             let after = BenchContext.residentMiB(pid: server.pid)
             let stillOpen = holders.countOpen()
@@ -54,6 +65,10 @@ enum StreamsBench {
                 Figure(name: "logins per second, no stream open", value: median(without), unit: "/s"),
                 Figure(name: "logins per second, \(streams) streams open", value: median(with), unit: "/s"),
                 Figure(name: "ratio", value: ratio * 100, unit: "%", target: "≥ 80 %", met: ratio >= 0.8),
+                Figure(name: "juiced CPU per login, no stream open", value: cpuWithout.juicedMicroseconds, unit: "µs"),
+                Figure(name: "juiced CPU per login, \(streams) streams open", value: cpuWith.juicedMicroseconds, unit: "µs"),
+                Figure(name: "PostgreSQL CPU per login, no stream open", value: cpuWithout.postgresMicroseconds, unit: "µs"),
+                Figure(name: "PostgreSQL CPU per login, \(streams) streams open", value: cpuWith.postgresMicroseconds, unit: "µs"),
             ], method: """
                 One release `juiced` (`--max-connections \(streams + 2_000)`: the default 4,096 would refuse \
                 the streams past it; this process and juiced each need about \(streams) descriptors, under \
@@ -69,13 +84,43 @@ enum StreamsBench {
                 no stream) of random users among the \(users / 10) whose numbers are multiples of 10, so \
                 none replaces a held stream and each login is announced to the streams of its buddies \
                 (`presence_announce`, the second statement); \(context.runs) runs without streams, then \
-                \(context.runs) with them (the baseline in the same run, before the streams).
+                \(context.runs) with them (the baseline in the same run, before the streams). CPU per \
+                login: juiced's user + system time, and that of every process of the PostgreSQL \
+                server, from /proc/PID/stat around each wrk run, summed over the runs and divided by \
+                the logins served (including the keepalives, heartbeats and notifications that fell \
+                in those seconds).
                 """))
         } catch {
             holders.closeAll()
             await context.stopServer(server)
             throw error
         }
+    }
+}
+
+extension StreamsBench {
+    /// Starts JUICE_BENCH_STREAMS_HOOK, if set, with JUICED_PID in its environment.
+    static func startHook(juiced: Int32) -> ManagedProcess? {
+        guard let command = ProcessInfo.processInfo.environment["JUICE_BENCH_STREAMS_HOOK"] else { return nil }
+        return try? ManagedProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", command], environment: ["JUICED_PID": String(juiced)])
+    }
+}
+
+/// CPU seconds of juiced and PostgreSQL over login runs, and the logins served in them.
+struct LoginCPU {
+    var juiced = 0.0, postgres = 0.0, logins = 0.0
+
+    var juicedMicroseconds: Double { juiced / logins * 1e6 }
+    var postgresMicroseconds: Double { postgres / logins * 1e6 }
+
+    /// Runs `load` (which returns how many logins it served) and adds its CPU times.
+    mutating func measure(juiced pid: Int32, postgres cluster: ClusterCPU, _ load: () async throws -> Double) async throws -> Double {
+        let (juicedBefore, postgresBefore) = (BenchLab.cpuSeconds(pid: pid), cluster.seconds())
+        let served = try await load()
+        juiced += BenchLab.cpuSeconds(pid: pid) - juicedBefore
+        postgres += cluster.seconds() - postgresBefore
+        logins += served
+        return served
     }
 }
 
