@@ -41,7 +41,7 @@ struct RendezvousService: Service {
         case .listening:
             return .resynchronise(accountID: nil)
         case .notification(let payload):
-            guard let announced = try? JSONDecoder().decode(PresenceAnnouncement.self, from: Data(payload.utf8)) else {
+            guard let announced = PresenceAnnouncement(payload: payload) ?? (try? JSONDecoder().decode(PresenceAnnouncement.self, from: Data(payload.utf8))) else {
                 logger.warning("unreadable presence notification", metadata: ["length": "\(payload.utf8.count)"])
                 return .announced(subject: 0, recipients: [])
             }
