@@ -28,22 +28,26 @@ enum StreamsBench {
             let template = Population.loginBody("%d0") // users 10, 20, …
             var without: [Double] = [], with: [Double] = []
             var cpuWithout = LoginCPU(), cpuWith = LoginCPU()
-            for _ in 0..<context.runs {
+            for run in 0..<context.runs {
+                let hook = run == 0 ? Self.startHook(juiced: server.pid, phase: "without") : nil
                 without.append(try await cpuWithout.measure(juiced: server.pid, postgres: postgres) {
                     try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate * Double(seconds)
                 } / Double(seconds))
+                _ = await hook?.waitForExit(timeout: .seconds(120))
             }
             try await Task.sleep(for: .seconds(1))
             let idle = BenchContext.residentMiB(pid: server.pid)
             let port = UInt16(url.split(separator: ":").last!)!
             let numbers = (1...users).lazy.filter { $0 % 10 != 0 }.prefix(streams)
             let opening = try await timed { try holders.open(port: port, users: Array(numbers)) }
+            // Each new stream is resynchronised once (its buddy list re-read, one stream at a
+            // time on the rendezvous' own connection); opening thousands in seconds leaves a
+            // backlog. Memory and logins are measured once juiced is quiet again.
             try await Task.sleep(for: .seconds(2))
+            let settling = try await timed { try await Self.waitUntilQuiet(pid: server.pid) }
             let held = BenchContext.residentMiB(pid: server.pid)
             for run in 0..<context.runs {
-                // JUICE_BENCH_STREAMS_HOOK: a shell command run beside the first run with streams,
-                // with JUICED_PID set (perf record, smaps), for diagnosis.
-                let hook = run == 0 ? Self.startHook(juiced: server.pid) : nil
+                let hook = run == 0 ? Self.startHook(juiced: server.pid, phase: "with") : nil
                 with.append(try await cpuWith.measure(juiced: server.pid, postgres: postgres) {
                     try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate * Double(seconds)
                 } / Double(seconds))
@@ -62,6 +66,7 @@ enum StreamsBench {
                 Figure(name: "per stream", value: perStream, unit: "KiB", target: "≤ 16 KiB", met: perStream <= 16),
                 Figure(name: "juiced RSS, \(streams) streams open, after the logins with them", value: after, unit: "MiB"),
                 Figure(name: "opening \(streams) streams", value: Double(streams) / opening.seconds, unit: "streams/s"),
+                Figure(name: "juiced quiet again after the last stream opened", value: 2 + settling.seconds, unit: "s"),
                 Figure(name: "logins per second, no stream open", value: median(without), unit: "/s"),
                 Figure(name: "logins per second, \(streams) streams open", value: median(with), unit: "/s"),
                 Figure(name: "ratio", value: ratio * 100, unit: "%", target: "≥ 80 %", met: ratio >= 0.8),
@@ -79,8 +84,10 @@ enum StreamsBench {
                 juiced writes later waits in the kernel's socket buffers, not in juiced). They hold no \
                 PostgreSQL connection: juiced keeps its pool of 8 and the rendezvous' own two \
                 (PostgreSQL's `max_connections` is 300 here). Memory: VmRSS after \(context.runs) \
-                baseline login runs and 1 s of quiet, then 2 s after the last stream opened, divided by \
-                the count. Logins: `wrk -c \(LoginBench.concurrency) -d \(seconds)s` online logins (JSON, \
+                baseline login runs and 1 s of quiet, then with the streams open, divided by the count; \
+                that reading and the logins wait, after the last stream opened, 2 s and then until juiced \
+                used under 10 % of a core over a second (each new stream's resynchronisation done). \
+                Logins: `wrk -c \(LoginBench.concurrency) -d \(seconds)s` online logins (JSON, \
                 no stream) of random users among the \(users / 10) whose numbers are multiples of 10, so \
                 none replaces a held stream and each login is announced to the streams of its buddies \
                 (`presence_announce`, the second statement); \(context.runs) runs without streams, then \
@@ -99,10 +106,24 @@ enum StreamsBench {
 }
 
 extension StreamsBench {
-    /// Starts JUICE_BENCH_STREAMS_HOOK, if set, with JUICED_PID in its environment.
-    static func startHook(juiced: Int32) -> ManagedProcess? {
+    /// Returns once process `pid` used under 10 % of a core over a second, or after 120 s.
+    static func waitUntilQuiet(pid: Int32) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        var before = BenchLab.cpuSeconds(pid: pid)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+            let now = BenchLab.cpuSeconds(pid: pid)
+            if now - before < 0.1 { return }
+            before = now
+        }
+    }
+
+    /// Starts JUICE_BENCH_STREAMS_HOOK, if set, for diagnosis (perf record, smaps,
+    /// pg_stat_statements): a shell command run beside the first login run without streams and
+    /// the first with them, with JUICED_PID and JUICE_PHASE (`without`, `with`) in its environment.
+    static func startHook(juiced: Int32, phase: String) -> ManagedProcess? {
         guard let command = ProcessInfo.processInfo.environment["JUICE_BENCH_STREAMS_HOOK"] else { return nil }
-        return try? ManagedProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", command], environment: ["JUICED_PID": String(juiced)])
+        return try? ManagedProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", command], environment: ["JUICED_PID": String(juiced), "JUICE_PHASE": phase])
     }
 }
 
