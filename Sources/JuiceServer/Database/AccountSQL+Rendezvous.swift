@@ -101,8 +101,9 @@ extension AccountSQL {
     /// array of account IDs, `{1,2,3}`), with `recipient`; a recipient who is not their buddy has
     /// no row. The columns are ``buddySelect``'s, as that recipient's list shows the buddy. One
     /// statement for a notification's recipients: the buddy's account and presence are read once
-    /// (and `presence_live` called once), and each recipient's pair found by the `buddies_pair`
-    /// index, where ``buddySelect`` per recipient read each recipient's 20 pairs to find one.
+    /// (and `presence_live` called once: see ``buddySelect`` on `OFFSET 0`), and each
+    /// recipient's pair found by the `buddies_pair` index, where ``buddySelect`` per recipient
+    /// read each recipient's 20 pairs to find one.
     public static let buddyEntriesForRecipients = PreparedStatement("buddy_entries_for_recipients", """
         SELECT r.recipient, a.username,
                CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
@@ -117,7 +118,7 @@ extension AccountSQL {
                (b.accepted_at IS NOT NULL AND s.live AND p.mic) AS mic
         FROM accounts a
         JOIN presence_state p ON p.account_id = a.id
-        CROSS JOIN LATERAL (SELECT p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS live) s
+        CROSS JOIN LATERAL (SELECT p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS live OFFSET 0) s
         CROSS JOIN unnest($1::text::bigint[]) AS r(recipient)
         JOIN buddies b ON LEAST(b.requester_id, b.addressee_id) = LEAST(r.recipient, a.id)
                       AND GREATEST(b.requester_id, b.addressee_id) = GREATEST(r.recipient, a.id)
