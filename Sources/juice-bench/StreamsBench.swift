@@ -10,33 +10,48 @@ import Glibc
 /// 10,000 streams are open against the same juiced without them.
 enum StreamsBench {
     static func run(_ context: BenchContext, report: Report) async throws {
-        let streams = context.quick ? 50 : 10_000
+        // JUICE_BENCH_STREAMS: another count, for diagnosis only (the figures' targets are at 10,000).
+        let streams = ProcessInfo.processInfo.environment["JUICE_BENCH_STREAMS"].flatMap(Int.init) ?? (context.quick ? 50 : 10_000)
         // Stream holders are the users whose number is not a multiple of 10; the measured logins
         // are by the multiples of 10, so they never replace a held stream, and each has buddies
         // (the 20 ring neighbours of `Population`) holding streams to be told about the login.
-        let users = context.quick ? 600 : 12_000
+        let users = context.quick ? 600 : max(12_000, streams * 6 / 5)
         let seconds = context.quick ? 1 : 8
         let database = try await context.freshDatabase("streams")
         defer { database.drop() }
         try Population.create(try PostgresConnection(database.configuration), users: users)
         let (server, url) = try await context.startServer(database: database, extra: ["--max-connections", String(streams + 2_000)])
+        let postgres = try ClusterCPU(database.configuration)
         let holders = StreamHolders()
         defer { holders.closeAll() }
         do {
             let template = Population.loginBody("%d0") // users 10, 20, …
             var without: [Double] = [], with: [Double] = []
-            for _ in 0..<context.runs {
-                without.append(try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate)
+            var cpuWithout = LoginCPU(), cpuWith = LoginCPU()
+            for run in 0..<context.runs {
+                let hook = run == 0 ? Self.startHook(juiced: server.pid, phase: "without") : nil
+                without.append(try await cpuWithout.measure(juiced: server.pid, postgres: postgres) {
+                    try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate * Double(seconds)
+                } / Double(seconds))
+                _ = await hook?.waitForExit(timeout: .seconds(120))
             }
             try await Task.sleep(for: .seconds(1))
             let idle = BenchContext.residentMiB(pid: server.pid)
             let port = UInt16(url.split(separator: ":").last!)!
             let numbers = (1...users).lazy.filter { $0 % 10 != 0 }.prefix(streams)
             let opening = try await timed { try holders.open(port: port, users: Array(numbers)) }
+            // Each new stream is resynchronised once (its buddy list re-read, one stream at a
+            // time on the rendezvous' own connection); opening thousands in seconds leaves a
+            // backlog. Memory and logins are measured once juiced is quiet again.
             try await Task.sleep(for: .seconds(2))
+            let settling = try await timed { try await Self.waitUntilQuiet(pid: server.pid) }
             let held = BenchContext.residentMiB(pid: server.pid)
-            for _ in 0..<context.runs {
-                with.append(try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate)
+            for run in 0..<context.runs {
+                let hook = run == 0 ? Self.startHook(juiced: server.pid, phase: "with") : nil
+                with.append(try await cpuWith.measure(juiced: server.pid, postgres: postgres) {
+                    try await LoginLoad.run(urls: [url], users: users / 10, connections: LoginBench.concurrency, seconds: seconds, body: template).rate * Double(seconds)
+                } / Double(seconds))
+                _ = await hook?.waitForExit(timeout: .seconds(120))
             }
             let after = BenchContext.residentMiB(pid: server.pid)
             let stillOpen = holders.countOpen()
@@ -51,9 +66,14 @@ enum StreamsBench {
                 Figure(name: "per stream", value: perStream, unit: "KiB", target: "≤ 16 KiB", met: perStream <= 16),
                 Figure(name: "juiced RSS, \(streams) streams open, after the logins with them", value: after, unit: "MiB"),
                 Figure(name: "opening \(streams) streams", value: Double(streams) / opening.seconds, unit: "streams/s"),
+                Figure(name: "juiced quiet again after the last stream opened", value: 2 + settling.seconds, unit: "s"),
                 Figure(name: "logins per second, no stream open", value: median(without), unit: "/s"),
                 Figure(name: "logins per second, \(streams) streams open", value: median(with), unit: "/s"),
                 Figure(name: "ratio", value: ratio * 100, unit: "%", target: "≥ 80 %", met: ratio >= 0.8),
+                Figure(name: "juiced CPU per login, no stream open", value: cpuWithout.juicedMicroseconds, unit: "µs"),
+                Figure(name: "juiced CPU per login, \(streams) streams open", value: cpuWith.juicedMicroseconds, unit: "µs"),
+                Figure(name: "PostgreSQL CPU per login, no stream open", value: cpuWithout.postgresMicroseconds, unit: "µs"),
+                Figure(name: "PostgreSQL CPU per login, \(streams) streams open", value: cpuWith.postgresMicroseconds, unit: "µs"),
             ], method: """
                 One release `juiced` (`--max-connections \(streams + 2_000)`: the default 4,096 would refuse \
                 the streams past it; this process and juiced each need about \(streams) descriptors, under \
@@ -64,18 +84,64 @@ enum StreamsBench {
                 juiced writes later waits in the kernel's socket buffers, not in juiced). They hold no \
                 PostgreSQL connection: juiced keeps its pool of 8 and the rendezvous' own two \
                 (PostgreSQL's `max_connections` is 300 here). Memory: VmRSS after \(context.runs) \
-                baseline login runs and 1 s of quiet, then 2 s after the last stream opened, divided by \
-                the count. Logins: `wrk -c \(LoginBench.concurrency) -d \(seconds)s` online logins (JSON, \
+                baseline login runs and 1 s of quiet, then with the streams open, divided by the count; \
+                that reading and the logins wait, after the last stream opened, 2 s and then until juiced \
+                used under 10 % of a core over a second (each new stream's resynchronisation done). \
+                Logins: `wrk -c \(LoginBench.concurrency) -d \(seconds)s` online logins (JSON, \
                 no stream) of random users among the \(users / 10) whose numbers are multiples of 10, so \
                 none replaces a held stream and each login is announced to the streams of its buddies \
                 (`presence_announce`, the second statement); \(context.runs) runs without streams, then \
-                \(context.runs) with them (the baseline in the same run, before the streams).
+                \(context.runs) with them (the baseline in the same run, before the streams). CPU per \
+                login: juiced's user + system time, and that of every process of the PostgreSQL \
+                server, from /proc/PID/stat around each wrk run, summed over the runs and divided by \
+                the logins served (including the keepalives, heartbeats and notifications that fell \
+                in those seconds).
                 """))
         } catch {
             holders.closeAll()
             await context.stopServer(server)
             throw error
         }
+    }
+}
+
+extension StreamsBench {
+    /// Returns once process `pid` used under 10 % of a core over a second, or after 120 s.
+    static func waitUntilQuiet(pid: Int32) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        var before = BenchLab.cpuSeconds(pid: pid)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+            let now = BenchLab.cpuSeconds(pid: pid)
+            if now - before < 0.1 { return }
+            before = now
+        }
+    }
+
+    /// Starts JUICE_BENCH_STREAMS_HOOK, if set, for diagnosis (perf record, smaps,
+    /// pg_stat_statements): a shell command run beside the first login run without streams and
+    /// the first with them, with JUICED_PID and JUICE_PHASE (`without`, `with`) in its environment.
+    static func startHook(juiced: Int32, phase: String) -> ManagedProcess? {
+        guard let command = ProcessInfo.processInfo.environment["JUICE_BENCH_STREAMS_HOOK"] else { return nil }
+        return try? ManagedProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", command], environment: ["JUICED_PID": String(juiced), "JUICE_PHASE": phase])
+    }
+}
+
+/// CPU seconds of juiced and PostgreSQL over login runs, and the logins served in them.
+struct LoginCPU {
+    var juiced = 0.0, postgres = 0.0, logins = 0.0
+
+    var juicedMicroseconds: Double { juiced / logins * 1e6 }
+    var postgresMicroseconds: Double { postgres / logins * 1e6 }
+
+    /// Runs `load` (which returns how many logins it served) and adds its CPU times.
+    mutating func measure(juiced pid: Int32, postgres cluster: ClusterCPU, _ load: () async throws -> Double) async throws -> Double {
+        let (juicedBefore, postgresBefore) = (BenchLab.cpuSeconds(pid: pid), cluster.seconds())
+        let served = try await load()
+        juiced += BenchLab.cpuSeconds(pid: pid) - juicedBefore
+        postgres += cluster.seconds() - postgresBefore
+        logins += served
+        return served
     }
 }
 

@@ -10,9 +10,15 @@ extension AccountSQL {
 
     /// Writes 0 for every presence that is no longer live (lease lapsed and no stream on a live
     /// instance); returns their accounts, to be announced once this has committed.
+    ///
+    /// The condition is `NOT presence_live(lease_expires_at, stream_instance)` written out
+    /// (Schema/0008): the rendezvous runs this every second over the whole table, and the
+    /// function, which PostgreSQL cannot inline (its `EXISTS`), cost a call per row, about ten
+    /// times the scan; written out, the live instances are read once (a hashed subplan).
     public static let expirePresence = PreparedStatement("expire_presence", """
         UPDATE presence_state SET peer_id = 0, endpoint = NULL, lease_expires_at = NULL, stream_instance = NULL, since = now()
-        WHERE peer_id <> 0 AND NOT presence_live(lease_expires_at, stream_instance)
+        WHERE peer_id <> 0 AND NOT coalesce(lease_expires_at > now(), false)
+          AND (stream_instance IS NULL OR stream_instance NOT IN (SELECT id FROM juiced_instances WHERE alive_until > now()))
         RETURNING account_id
         """)
 
@@ -93,11 +99,29 @@ extension AccountSQL {
 
     /// The entry for the buddy with account ID $2 in the list of each recipient of $1 (a text
     /// array of account IDs, `{1,2,3}`), with `recipient`; a recipient who is not their buddy has
-    /// no row. One statement for a notification's recipients, where one per recipient made a
-    /// login announced to 20 streams cost 20 round trips.
+    /// no row. The columns are ``buddySelect``'s, as that recipient's list shows the buddy. One
+    /// statement for a notification's recipients: the buddy's account and presence are read once
+    /// (and `presence_live` called once: see ``buddySelect`` on `OFFSET 0`), and each
+    /// recipient's pair found by the `buddies_pair` index, where ``buddySelect`` per recipient
+    /// read each recipient's 20 pairs to find one.
     public static let buddyEntriesForRecipients = PreparedStatement("buddy_entries_for_recipients", """
-        SELECT r.recipient, buddy.*
-        FROM unnest($1::text::bigint[]) AS r(recipient)
-        CROSS JOIN LATERAL (\(buddySelect.replacingOccurrences(of: "$1", with: "r.recipient")) AND a.id = $2) buddy
+        SELECT r.recipient, a.username,
+               CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
+                    WHEN b.requester_id = r.recipient THEN 'outgoing' ELSE 'incoming' END AS relation,
+               CASE WHEN b.accepted_at IS NOT NULL THEN a.public_key END AS public_key,
+               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.peer_id ELSE 0 END AS peer_id,
+               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.endpoint END AS endpoint,
+               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.candidates ELSE '' END AS candidates,
+               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.status ELSE 'offline' END AS status,
+               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.status_text ELSE '' END AS status_text,
+               (b.accepted_at IS NOT NULL AND s.live AND p.camera) AS camera,
+               (b.accepted_at IS NOT NULL AND s.live AND p.mic) AS mic
+        FROM accounts a
+        JOIN presence_state p ON p.account_id = a.id
+        CROSS JOIN LATERAL (SELECT p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS live OFFSET 0) s
+        CROSS JOIN unnest($1::text::bigint[]) AS r(recipient)
+        JOIN buddies b ON LEAST(b.requester_id, b.addressee_id) = LEAST(r.recipient, a.id)
+                      AND GREATEST(b.requester_id, b.addressee_id) = GREATEST(r.recipient, a.id)
+        WHERE a.id = $2
         """)
 }

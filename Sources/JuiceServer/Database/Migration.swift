@@ -20,6 +20,7 @@ public struct Migration: Sendable {
         Migration(version: 9, name: "0009_stream_revocation.sql", sql: PackageResources._009_stream_revocation_sql),
         Migration(version: 10, name: "0010_candidates.sql", sql: PackageResources._010_candidates_sql),
         Migration(version: 11, name: "0011_mailbox.sql", sql: PackageResources._011_mailbox_sql),
+        Migration(version: 12, name: "0012_rendezvous_plans.sql", sql: PackageResources._012_rendezvous_plans_sql),
     ]
 
     private init(version: Int, name: String, sql bytes: [UInt8]) {

@@ -41,6 +41,7 @@ struct RendezvousService: Service {
         case .listening:
             return .resynchronise(accountID: nil)
         case .notification(let payload):
+            if let announced = PresenceAnnouncement(payload: payload) { return .announced(subject: announced.a, recipients: announced.r) }
             if let receipts = try? JSONDecoder().decode(ReceiptsAnnouncement.self, from: Data(payload.utf8)) {
                 return .receipts(accountID: receipts.d)
             }

@@ -1,3 +1,4 @@
+import Hummingbird
 import JuiceCore
 import OpenAPIRuntime
 import Synchronization
@@ -108,6 +109,12 @@ final class RendezvousStream: Sendable {
             withExtendedLifetime(owner) { chunk }
         }
         return HTTPBody(lines, length: .unknown, iterationBehavior: .single)
+    }
+
+    /// Writes the lines to `writer` until the stream ends: the response's body, as
+    /// ``StreamCloseMiddleware`` writes it.
+    func write(to writer: inout any ResponseBodyWriter) async throws {
+        for await line in lines { try await writer.write(ByteBuffer(bytes: line)) }
     }
 
     /// Says why the server ends the stream, then ends it.

@@ -41,6 +41,7 @@ final class RendezvousStreams: Sendable {
         let stream = RendezvousStream(accountID: accountID, peerID: peerID, firstLine: firstLine, buddies: buddies, receiptsTold: receiptsTold) { [weak self] in
             self?.closed(accountID: accountID, peerID: peerID)
         }
+        OpenedStream.current?.stream.withLock { $0 = stream }
         let previous = open.withLock { $0.updateValue(stream, forKey: accountID) }
         previous?.end(reason: "replaced")
         workInput.yield(.resynchronise(accountID: accountID))
