@@ -22,6 +22,18 @@ CREATE TABLE prekey_claims (
     PRIMARY KEY (claimer_id, owner_id, window_start)
 );
 
+-- Prekeys handed out and not used yet: a mode-1 message must name one its sender claimed from
+-- its recipient, once (5.2), so no one can leave messages sealed to prekeys that were never
+-- handed out (the recipient could not open them, and would keep them). Kept 30 days.
+CREATE TABLE claimed_prekeys (
+    owner_id     bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    public_key   bytea  NOT NULL CHECK (length(public_key) = 32),
+    claimer_id   bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    claimed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner_id, public_key)
+);
+CREATE INDEX claimed_prekeys_claimed_at ON claimed_prekeys (claimed_at);
+
 -- Waiting messages (5.2). `message_id` is the sender's, also inside the envelope; a sender's
 -- retry of the same message is stored once.
 CREATE TABLE mailbox (
@@ -52,8 +64,9 @@ CREATE INDEX mailbox_receipts_at ON mailbox_receipts (at);
 
 -- Leaves a message for an accepted buddy who is offline, within the caps, atomically: the
 -- recipient's mailbox is locked (its presence row) while it is counted, so concurrent senders
--- cannot overshoot. Returns one of: stored, duplicate (this sender already left this message ID),
--- not_buddy, online, full. With `queued_at` and `expires_at` of the stored (or earlier) message.
+-- cannot overshoot. A mode-1 envelope uses up the claim of its prekey (bytes 35-66), which must
+-- be this sender's. Returns one of: stored, duplicate (this sender already left this message ID),
+-- not_buddy, online, full, unclaimed_prekey. With `queued_at` and `expires_at` of the stored (or earlier) message.
 CREATE FUNCTION mailbox_store(
     p_sender bigint, p_recipient text, p_message_id bytea, p_envelope bytea,
     p_max_messages integer, p_max_bytes bigint, p_expiry_seconds integer,
@@ -85,6 +98,11 @@ BEGIN
     IF total_count + 1 > p_max_messages OR total_bytes + length(p_envelope) > p_max_bytes
        OR own_count + 1 > p_max_messages / 2 OR own_bytes + length(p_envelope) > p_max_bytes / 2 THEN
         outcome := 'full'; RETURN;
+    END IF;
+    IF get_byte(p_envelope, 1) = 1 THEN
+        DELETE FROM claimed_prekeys c
+        WHERE c.owner_id = v_recipient AND c.claimer_id = p_sender AND c.public_key = substring(p_envelope FROM 35 FOR 32);
+        IF NOT FOUND THEN outcome := 'unclaimed_prekey'; RETURN; END IF;
     END IF;
 
     INSERT INTO mailbox (recipient_id, sender_id, message_id, envelope, expires_at)
@@ -124,6 +142,9 @@ BEGIN
         ORDER BY k.uploaded_at LIMIT 1 FOR UPDATE SKIP LOCKED
     )
     RETURNING prekeys.public_key INTO public_key;
+    IF public_key IS NOT NULL THEN
+        INSERT INTO claimed_prekeys (owner_id, public_key, claimer_id) VALUES (v_owner, public_key, p_claimer);
+    END IF;
 END
 $$;
 
@@ -176,6 +197,8 @@ LANGUAGE sql AS $$
         DELETE FROM prekeys WHERE uploaded_at <= now() - interval '30 days'
     ), old_claims AS (
         DELETE FROM prekey_claims WHERE window_start < date_trunc('hour', now())
+    ), old_claimed AS (
+        DELETE FROM claimed_prekeys WHERE claimed_at <= now() - interval '30 days'
     )
     SELECT DISTINCT receipts.sender_id FROM receipts
 $$;

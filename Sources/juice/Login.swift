@@ -57,7 +57,9 @@ struct Login: AsyncParsableCommand {
         let listenAt = try Endpoint(listen ?? (service.isLoopback ? "127.0.0.1:0" : "0.0.0.0:0"), allowingPortZero: true)
         let keys = try options.keys(for: username, service: service)
         let printer = EventPrinter(json: options.json)
-        let history = openHistory(service.historyFile(for: username), keys: keys, printer: printer)
+        let historyFile = service.historyFile(for: username)
+        let historyExisted = FileManager.default.fileExists(atPath: historyFile.path)
+        let history = openHistory(historyFile, keys: keys, printer: printer)
         defer { history?.close() } // what the session recorded is on disk before the process exits
         let session = OnlineSession(
             service: service, username: username, keys: keys,
@@ -68,7 +70,14 @@ struct Login: AsyncParsableCommand {
             ),
             printer: printer, history: history
         )
-        try await session.run()
+        do {
+            try await session.run()
+        } catch let error as ServiceError where error.status == 401 && !historyExisted {
+            // A history made for this login under a password the server refused would never open again.
+            history?.close()
+            _ = try? HistoryFile.delete(file: historyFile)
+            throw error
+        }
     }
 }
 

@@ -13,8 +13,12 @@ struct MailboxOptions: ParsableArguments {
     var mailboxDays = Double(MailboxSettings().expirySeconds) / 86_400
 
     func validate() throws {
-        guard mailboxMessages >= 2 else { throw ValidationError("--mailbox-messages must be at least 2 (one sender may fill half)") }
-        guard mailboxBytes >= 2 * 16_490 else { throw ValidationError("--mailbox-bytes must be at least 32980 (one sender may fill half, and a message is up to 16490 bytes)") }
+        guard (2...1000).contains(mailboxMessages) else {
+            throw ValidationError("--mailbox-messages must be from 2 (one sender may fill half) to 1000 (what one acknowledgement takes)")
+        }
+        guard (2 * 16_490...2_621_440).contains(mailboxBytes) else {
+            throw ValidationError("--mailbox-bytes must be from 32980 (one sender may fill half, and a message is up to 16490 bytes) to 2621440 (a full mailbox, as base64, must fit the 4 MiB first line of a login stream)")
+        }
         guard mailboxDays * 86_400 >= 1, mailboxDays <= 365 else { throw ValidationError("--mailbox-days must be from 1 second (0.0000116) to 365") }
     }
 

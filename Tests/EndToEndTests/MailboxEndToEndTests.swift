@@ -86,7 +86,9 @@ import Testing
                 #expect(throws: WaitingMessageError.noPrekeySecret) {
                     try WaitingMessageSeal.open(envelope, sender: aliceKeys.publicKey, recipient: bobKeys, prekeySecret: nil)
                 }
-                for secret in [bobKeys.secretKey, aliceKeys.secretKey] {
+                let held = store.publicKeys.compactMap { store.secret(for: $0) }
+                #expect(held.count == store.count && held.count >= 97, "every secret bob still holds is tried")
+                for secret in [bobKeys.secretKey, aliceKeys.secretKey] + held {
                     #expect(throws: WaitingMessageError.doesNotOpen) {
                         try WaitingMessageSeal.open(envelope, sender: aliceKeys.publicKey, recipient: bobKeys, prekeySecret: secret)
                     }
@@ -228,6 +230,24 @@ import Testing
             _ = await fresh.waitForExit(timeout: .seconds(15))
             let wrong = try await juice.juice(["passwd", "bob", "--local-only", "--password-stdin"], stdin: "\(testPassword)\n\(newPassword)\n")
             #expect(wrong.status != 0, "the old password no longer opens them")
+        }
+    }
+    /// The history and prekey store are sealed under the password: a first login here with a
+    /// wrong one leaves neither behind (they would never open with the right one).
+    @Test func aWrongPasswordAtAFirstLoginLeavesNoLocalFiles() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice"], buddies: [])
+            let wrong = try juice.login("alice", password: "Wrong-Pulp-Password-9")
+            #expect(await wrong.waitForExit(timeout: .seconds(30)) == 1, "alice: \(wrong.output) \(wrong.errorOutput)")
+            let directory = URL(fileURLWithPath: juice.clientHome).appendingPathComponent("juice@127.0.0.1:\(juice.port)/alice")
+            for name in ["history", "prekeys"] {
+                #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), "\(name) left behind")
+            }
+            let right = try juice.login("alice", password: testPassword)
+            _ = try #require(await right.waitForEvent("ready"), "alice: \(right.errorOutput)")
+            #expect(!right.output.contains { event($0)["event"] as? String == "error" }, "alice: \(right.output)")
+            right.closeInput()
+            _ = await right.waitForExit(timeout: .seconds(15))
         }
     }
 }

@@ -54,6 +54,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try PrekeyStore.open(file: file, key: key)
         #expect(try store.prepareUpload(serverLeft: nil).count == 100)
+        // Counted as uploaded until a login says otherwise: a login that failed makes no new batch.
+        #expect(store.serverLeft == 100)
+        #expect(try store.prepareUpload(serverLeft: store.serverLeft).count == 0)
         #expect(try store.prepareUpload(serverLeft: 49).count == 51)
         let before = try fileBytes()
         #expect(try store.prepareUpload(serverLeft: 50).count == 0)

@@ -122,5 +122,11 @@ import Testing
         #expect(throws: WaitingMessageError.malformed) { try WaitingMessageSeal.open(try sealRaw(time + [0xFF]), sender: alice.publicKey, recipient: bob, prekeySecret: nil) }
         let tooLong = try sealRaw(time + [UInt8](repeating: 0x61, count: WaitingEnvelope.maxTextBytes + 1)) // fits in 16,490 in mode 0
         #expect(throws: WaitingMessageError.malformed) { try WaitingMessageSeal.open(WaitingEnvelope(bytes: tooLong.bytes), sender: alice.publicKey, recipient: bob, prekeySecret: nil) }
+        // Times no clock gives: 2^64 - 1 ms (it once trapped the history's millisecond rounding), 2019, two days ahead.
+        let twoDaysAhead = UInt64((Date().timeIntervalSince1970 + 2 * 86_400) * 1000)
+        for milliseconds in [UInt64.max, 1_546_300_800_000, twoDaysAhead] {
+            let bytes = (0..<8).reversed().map { UInt8(truncatingIfNeeded: milliseconds >> (8 * UInt64($0))) }
+            #expect(throws: WaitingMessageError.malformed) { try WaitingMessageSeal.open(try sealRaw(bytes + Array("x".utf8)), sender: alice.publicKey, recipient: bob, prekeySecret: nil) }
+        }
     }
 }

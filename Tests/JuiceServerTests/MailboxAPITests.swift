@@ -10,9 +10,14 @@ import Testing
 /// login and deleted only once acknowledged, receipts to the sender, expiry, and the admin view.
 /// The server never opens an envelope, so these use well-formed ones of random bytes.
 @Suite struct MailboxAPITests {
-    /// A mode-1 envelope (5.3) of `size` bytes carrying `id`.
+    /// A mode-0 envelope (5.3) of `size` bytes carrying `id`.
     static func envelope(id: [UInt8], size: Int = 200) -> [UInt8] {
-        [1, 1] + RandomBytes.bytes(64) + id + RandomBytes.bytes(size - 82)
+        [1, 0] + RandomBytes.bytes(32) + id + RandomBytes.bytes(size - 50)
+    }
+
+    /// A mode-1 envelope sealed (as far as the server can tell) to `prekey`.
+    static func envelope(id: [UInt8], prekey: [UInt8]) -> [UInt8] {
+        [1, 1] + RandomBytes.bytes(32) + prekey + id + RandomBytes.bytes(100)
     }
 
     static func leave(_ api: APIClient, _ token: String, to name: String, id: [UInt8] = RandomBytes.bytes(16), envelope: [UInt8]? = nil) async throws -> APIResponse {
@@ -68,7 +73,7 @@ import Testing
 
             // alice's stream hears each delivery; her next login lists them until she acknowledges.
             for envelope in sent {
-                let id = b64(Array(envelope[66..<82]))
+                let id = b64(Array(envelope[34..<50]))
                 #expect(await aliceStream.line(within: .seconds(10)) { $0["type"] as? String == "receipt" && $0["id"] as? String == id && $0["state"] as? String == "delivered" } != nil,
                         "no receipt on alice's stream: \(aliceStream.lines)")
             }
@@ -100,6 +105,7 @@ import Testing
                 ([2, 1] + RandomBytes.bytes(64) + id + RandomBytes.bytes(40), "version 2"),
                 ([1, 7] + RandomBytes.bytes(64) + id + RandomBytes.bytes(40), "mode 7"),
                 ([1, 1] + RandomBytes.bytes(64) + id + RandomBytes.bytes(23), "too short"),
+                ([1, 0] + RandomBytes.bytes(32) + id + RandomBytes.bytes(23), "too short for mode 0"),
                 ([1, 1] + RandomBytes.bytes(64) + RandomBytes.bytes(16) + RandomBytes.bytes(40), "another id inside"),
                 (Self.envelope(id: id, size: 16_491), "too long"),
             ] {
@@ -118,6 +124,16 @@ import Testing
             for _ in 0..<2 { #expect(try await Self.leave(api, carolToken, to: "bob").status == .created) }
             #expect(try await Self.leave(api, carolToken, to: "bob").errorCode == "mailbox_full")
             #expect(try db.sql("SELECT messages FROM mailbox_sizes WHERE username = 'bob'").rows.first?.text("messages") == "4")
+            // A third sender, within its own half, meets the whole mailbox's cap.
+            let dave = TestUser("dave")
+            try await api.register(dave)
+            try await api.makeBuddies(dave, bob)
+            let whole = try await Self.leave(api, try await api.token(dave), to: "bob")
+            #expect(whole.status == .conflict && whole.errorCode == "mailbox_full", "\(whole.body)")
+
+            // Removing a buddy takes back what either left for the other.
+            #expect(try await api.request(.delete, "/v1/buddies/bob", token: carolToken).status == .noContent)
+            #expect(try db.sql("SELECT messages FROM mailbox_sizes WHERE username = 'bob'").rows.first?.text("messages") == "2")
 
             // An online buddy gets the message directly.
             _ = try await api.token(bob)
@@ -169,6 +185,30 @@ import Testing
                 body["prekeys"] = prekeys
                 #expect(try await api.request(.post, "/v1/sessions", json: body).status == .badRequest, "\(why)")
             }
+        }
+    }
+
+    /// A mode-1 envelope must name a prekey its sender claimed from the recipient, once: nobody
+    /// can leave messages sealed to prekeys that were never handed out.
+    @Test func aPrekeyMustBeClaimedBeforeUseAndServesOneMessage() async throws {
+        try await withService { api, _, _ in
+            let alice = TestUser("alice"), bob = TestUser("bob"), carol = TestUser("carol")
+            for user in [alice, bob, carol] { try await api.register(user) }
+            try await api.makeBuddies(alice, bob)
+            try await api.makeBuddies(carol, bob)
+            try await Self.logout(api, try await Self.login(api, bob, set: RandomBytes.bytes(16), prekeys: try Self.prekeys(2)))
+            let aliceToken = try await api.token(alice), carolToken = try await api.token(carol)
+
+            let made = try Self.prekeys(1)[0], id = RandomBytes.bytes(16)
+            let unclaimed = try await Self.leave(api, aliceToken, to: "bob", id: id, envelope: Self.envelope(id: id, prekey: made))
+            #expect(unclaimed.status == .badRequest && (unclaimed.json["message"] as? String)?.contains("not one you claimed") == true, "\(unclaimed.body)")
+            let handedOut = try #require(try await api.request(.post, "/v1/buddies/bob/prekey", token: aliceToken).json["prekey"] as? String)
+            let claimed = try #require(Data(base64Encoded: handedOut))
+            let byCarol = RandomBytes.bytes(16)
+            #expect(try await Self.leave(api, carolToken, to: "bob", id: byCarol, envelope: Self.envelope(id: byCarol, prekey: Array(claimed))).status == .badRequest, "alice's claim, not carol's")
+            #expect(try await Self.leave(api, aliceToken, to: "bob", id: id, envelope: Self.envelope(id: id, prekey: Array(claimed))).status == .created)
+            let again = RandomBytes.bytes(16)
+            #expect(try await Self.leave(api, aliceToken, to: "bob", id: again, envelope: Self.envelope(id: again, prekey: Array(claimed))).status == .badRequest, "used once")
         }
     }
 

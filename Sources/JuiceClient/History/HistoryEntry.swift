@@ -89,6 +89,6 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
     /// `date` to the nearest millisecond, as a whole number of milliseconds over 1000, so that
     /// what is printed and parsed back compares equal.
     static func milliseconds(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: Double(Int64((date.timeIntervalSince1970 * 1000).rounded())) / 1000)
+        Date(timeIntervalSince1970: Double(HistoryTime.wholeMilliseconds(date)) / 1000)
     }
 }

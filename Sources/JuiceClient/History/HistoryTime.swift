@@ -5,10 +5,17 @@ public enum HistoryTime {
     /// RFC 3339 in UTC with milliseconds: `2026-11-22T15:03:39.123Z`.
     public static func format(_ date: Date) -> String {
         // From whole milliseconds: a formatter would truncate 0.123 stored as 0.12299… to .122.
-        var (seconds, milliseconds) = Int64((date.timeIntervalSince1970 * 1000).rounded()).quotientAndRemainder(dividingBy: 1000)
+        var (seconds, milliseconds) = wholeMilliseconds(date).quotientAndRemainder(dividingBy: 1000)
         if milliseconds < 0 { seconds -= 1; milliseconds += 1000 }
         let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
         return whole.dropLast() + "." + String(1000 + milliseconds).dropFirst() + "Z"
+    }
+
+    /// `date` in whole Unix milliseconds, clamped to ±10^15 (about 31,000 years): total, so no
+    /// time from a file or a buddy can trap.
+    static func wholeMilliseconds(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1000).rounded()
+        return value.isNaN ? 0 : Int64(min(max(value, -1e15), 1e15))
     }
 
     /// An RFC 3339 time, with or without fractional seconds, to the millisecond; nil if it is not one.

@@ -63,7 +63,7 @@ actor MailboxCourier {
             throw InvalidValue("\(buddy) is not reachable, but the server still counts them online (it notices a lost connection within seconds); not sent, try again shortly")
         }
         history?.append(HistoryEntry(id: id.description, buddy: buddy.value, direction: .sent, time: sentAt, text: text, state: .queued, waiting: true, forwardSecret: prekey != nil))
-        printer.emit(.queued(to: buddy, id: id, expiresAt: expiresAt))
+        printer.emit(.queued(to: buddy, id: id, expiresAt: expiresAt, forwardSecret: prekey != nil))
     }
 
     /// Receipts from the login or the stream: reported, recorded, then acknowledged.
@@ -72,7 +72,8 @@ actor MailboxCourier {
             history?.update(id: MessageID(bytes: receipt.id).description, buddy: receipt.to, direction: .sent, state: receipt.state == .delivered ? .delivered : .expired)
             printer.emit(.receipt(receipt))
         }
-        if let history { _ = await history.flush() }
+        // Acknowledged only once recorded: a receipt not on disk comes again at the next login.
+        if let history, await !history.flush() { return }
         await acknowledge(messages: [], receipts: receipts.map(\.seq))
     }
 
@@ -80,6 +81,11 @@ actor MailboxCourier {
     /// until they are on disk, erases the prekeys they used, then acknowledges.
     private func receive(_ waiting: [WaitingDelivery], network: PeerNetwork) async {
         guard let identity else { return }
+        guard history != nil else {
+            // Acknowledged, they would be gone from the server and kept nowhere (5.5).
+            printer.emit(.error("\(waiting.count) message\(waiting.count == 1 ? "" : "s") left for you while offline stay on the server: this session keeps no history to store them in"))
+            return
+        }
         var acknowledged: [Int64] = [], used: [[UInt8]] = []
         for delivery in waiting {
             switch await open(delivery, identity: identity, network: network) {
@@ -127,6 +133,10 @@ actor MailboxCourier {
     private func open(_ delivery: WaitingDelivery, identity: BoxKeyPair, network: PeerNetwork) async -> Outcome {
         let from = TerminalText.visible(delivery.from)
         guard let sender = try? Username(delivery.from), let key = await network.trustedKey(of: sender) else {
+            if let sender = try? Username(delivery.from), case .refused(let reason) = await network.route(to: sender), reason.contains("key changed") {
+                // Opened once the user accepts the new key (/verify), at a later login.
+                return .keep("a waiting message from \(sender) stays on the server until you accept their new key: \(reason)")
+            }
             return .drop("a waiting message from \(from), who is not a buddy with a trusted key, was discarded")
         }
         let envelope: WaitingEnvelope
@@ -153,10 +163,12 @@ actor MailboxCourier {
         shown.contains(buddy.value + " " + id.description) || history?.contains(id: id.description, buddy: buddy.value, direction: .received) == true
     }
 
+    /// Acknowledges in calls of at most 1000 of each (the server's bound).
     private func acknowledge(messages: [Int64], receipts: [Int64]) async {
-        guard !messages.isEmpty || !receipts.isEmpty else { return }
         do {
-            try await service.acknowledge(messages: messages, receipts: receipts)
+            for start in stride(from: 0, to: max(messages.count, receipts.count), by: 1000) {
+                try await service.acknowledge(messages: Array(messages.dropFirst(start).prefix(1000)), receipts: Array(receipts.dropFirst(start).prefix(1000)))
+            }
         } catch {
             printer.emit(.error("acknowledging the waiting messages failed (\(error)); they come again at the next login and are shown once"))
         }

@@ -90,6 +90,8 @@ public struct OnlineSession: Sendable {
                 printer.emit(.error("publishing our addresses failed: \(error)"))
             }
         }
+        let prekeyFile = service.prekeyFile(for: username)
+        let prekeysExisted = FileManager.default.fileExists(atPath: prekeyFile.path)
         let mailbox = MailboxCourier(service: service, printer: printer, prekeys: openPrekeys(), history: history)
         let login = SessionLogin(
             service: service, username: username, keys: keys, endpoint: endpoint, reachability: reachability, network: network, printer: printer,
@@ -99,6 +101,8 @@ public struct OnlineSession: Sendable {
         do {
             online = try await login.goOnline()
         } catch {
+            // A store made for this login under a password the server refused would never open again.
+            if !prekeysExisted, let refused = error as? ServiceError, refused.status == 401 { try? FileManager.default.removeItem(at: prekeyFile) }
             await reachability.close()
             await network.shutdown()
             throw error

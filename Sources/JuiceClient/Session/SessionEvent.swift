@@ -17,7 +17,8 @@ public enum SessionEvent: Sendable {
     /// A message that waited on the server while we were offline (docs/protocol.md 5.5).
     case waitingMessage(from: Username, id: MessageID, text: String, sentAt: Date, forwardSecret: Bool)
     /// A message for a buddy who is offline was left on the server until `expiresAt`.
-    case queued(to: Username, id: MessageID, expiresAt: Date)
+    /// `forwardSecret` is false when the server had no prekey of theirs to give (docs/protocol.md 5.6).
+    case queued(to: Username, id: MessageID, expiresAt: Date, forwardSecret: Bool)
     /// What became of a message left on the server: delivered (stored by the buddy) or expired.
     case receipt(MailboxReceipt)
     /// One message from the local history (`/history`).
@@ -58,8 +59,11 @@ public enum SessionEvent: Sendable {
                 "event": "message", "from": .string(from.value), "id": .string(id.description), "text": .string(text),
                 "sentAt": .string(HistoryTime.format(sentAt)), "waiting": .bool(true), "forwardSecret": .bool(forwardSecret),
             ]
-        case let .queued(to, id, expiresAt):
-            ["event": "queued", "to": .string(to.value), "id": .string(id.description), "expiresAt": .string(HistoryTime.format(expiresAt))]
+        case let .queued(to, id, expiresAt, forwardSecret):
+            [
+                "event": "queued", "to": .string(to.value), "id": .string(id.description), "expiresAt": .string(HistoryTime.format(expiresAt)),
+                "forwardSecret": .bool(forwardSecret),
+            ]
         case let .receipt(receipt):
             ["event": .string(receipt.state.rawValue), "to": .string(receipt.to), "id": .string(MessageID(bytes: receipt.id).description), "waiting": .bool(true)]
         }
@@ -96,8 +100,9 @@ public enum SessionEvent: Sendable {
         case .peer(let event): event.text(hints)
         case let .waitingMessage(from, _, text, sentAt, forwardSecret):
             "<\(from)> \(text)  (left \(HistoryTime.local(sentAt))\(forwardSecret ? "" : ", not forward secret: the server had no prekey"))"
-        case let .queued(to, _, expiresAt):
+        case let .queued(to, _, expiresAt, forwardSecret):
             "-> \(to): \(to) is offline; left on the server, delivered when \(to) logs in (until \(HistoryTime.local(expiresAt)))"
+                + (forwardSecret ? "" : "; not forward secret: the server had no prekey of \(to)'s to give")
         case let .receipt(receipt):
             switch receipt.state {
             case .delivered: "-> \(receipt.to): delivered (left while \(receipt.to) was offline)"

@@ -64,6 +64,9 @@ public final class PrekeyStore: Sendable {
     /// never said (a new store).
     public var serverLeft: Int? { state.withLock { $0.serverLeft } }
 
+    /// The public keys of the secrets the store holds, oldest first.
+    public var publicKeys: [[UInt8]] { state.withLock { $0.entries.map(\.publicKey) } }
+
     /// How many secrets the store holds.
     public var count: Int { state.withLock { $0.entries.count } }
 
@@ -86,6 +89,10 @@ public final class PrekeyStore: Sendable {
         try change { contents in
             contents.entries += fresh
             contents.entries.removeFirst(max(0, contents.entries.count - Self.maxSecrets))
+            // Counted as on the server until a login's reply says otherwise: logins that fail
+            // (a server down, a wrong password) do not make a new batch each, which would push
+            // the secrets of claimed prekeys past the cap.
+            contents.serverLeft = max(0, serverLeft ?? 0) + fresh.count
         }
         return fresh.map(\.publicKey)
     }

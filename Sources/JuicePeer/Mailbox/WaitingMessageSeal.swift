@@ -99,6 +99,8 @@ public enum WaitingMessageSeal {
         return try plaintext.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws(WaitingMessageError) in
             guard bytes.count >= WaitingEnvelope.sentAtLength, bytes.count - WaitingEnvelope.sentAtLength <= WaitingEnvelope.maxTextBytes else { throw .malformed }
             let milliseconds = bytes.prefix(WaitingEnvelope.sentAtLength).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            // A time no clock gives (before 2020, or more than a day ahead of ours) is not a message.
+            guard WaitingMessage.plausibleSentAt.contains(milliseconds) else { throw .malformed }
             guard let text = String(validating: bytes[WaitingEnvelope.sentAtLength...], as: UTF8.self) else { throw .malformed }
             return WaitingMessage(
                 messageID: envelope.messageID, sentAt: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000), text: text,

@@ -67,11 +67,18 @@ extension AccountSQL {
         RETURNING requester_id AS buddy_id
         """)
 
-    /// Removes the relation between $1 and $2 (username), whichever side asked; returns `buddy_id`.
+    /// Removes the relation between $1 and $2 (username), whichever side asked, and the messages
+    /// either left for the other that still wait (docs/protocol.md 5.2); returns `buddy_id`.
     public static let removeBuddy = PreparedStatement("remove_buddy", """
-        DELETE FROM buddies b USING accounts t
-        WHERE t.username = $2
-          AND ((b.requester_id = $1 AND b.addressee_id = t.id) OR (b.requester_id = t.id AND b.addressee_id = $1))
-        RETURNING t.id AS buddy_id
+        WITH gone AS (
+            DELETE FROM buddies b USING accounts t
+            WHERE t.username = $2
+              AND ((b.requester_id = $1 AND b.addressee_id = t.id) OR (b.requester_id = t.id AND b.addressee_id = $1))
+            RETURNING t.id AS buddy_id
+        ), unsent AS (
+            DELETE FROM mailbox m USING gone
+            WHERE (m.sender_id = $1 AND m.recipient_id = gone.buddy_id) OR (m.sender_id = gone.buddy_id AND m.recipient_id = $1)
+        )
+        SELECT buddy_id FROM gone
         """)
 }

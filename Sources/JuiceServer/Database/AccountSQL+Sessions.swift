@@ -10,7 +10,7 @@ extension AccountSQL {
     /// $1 account, $2 token hash, $3 lease seconds, $4 peer ID, $5 endpoint, $6 camera, $7 mic, $8 status, $9 status text,
     /// $10 username, $11 source, $12 clear failures, $13 remember source, $14 the instance holding its stream (NULL: none),
     /// $15 candidates (stored form), $16 the login's prekey set (NULL: none named). Also returns
-    /// `prekeys_left` (unclaimed prekeys of that set) and `has_mail` (messages wait for the user,
+    /// `prekeys_left` (unclaimed prekeys of that set), `other_set` (another set's are stored) and `has_mail` (messages wait for the user,
     /// or receipts for its messages), so a login with nothing in the mailbox needs no other statement.
     public static let goOnline = PreparedStatement("go_online", """
         WITH \(settled(account: "$1", username: "$10", source: "$11", clear: "$12", remember: "$13")),
@@ -30,6 +30,7 @@ extension AccountSQL {
         SELECT extract(epoch FROM me.lease_expires_at)::float8 AS lease_expires_at,
                (SELECT stream_instance FROM before) AS previous_stream_instance,
                (SELECT count(*) FROM prekeys WHERE account_id = $1 AND set_id = $16 AND uploaded_at > now() - interval '30 days')::int AS prekeys_left,
+               EXISTS (SELECT 1 FROM prekeys WHERE account_id = $1 AND set_id <> $16) AS other_set,
                (EXISTS (SELECT 1 FROM mailbox WHERE recipient_id = $1) OR EXISTS (SELECT 1 FROM mailbox_receipts WHERE sender_id = $1)) AS has_mail,
                buddy.*
         FROM me LEFT JOIN LATERAL (\(buddySelect)) buddy ON true

@@ -41,18 +41,18 @@ extension AccountStore {
                     )
                     let mailbox = MailboxSnapshot(prekeysLeft: prekeys == nil ? nil : online.prekeysLeft)
                     let started = StartedSession(accountID: account.id, identity: account.identity, lease: online.lease, buddies: online.buddies, mailbox: mailbox)
-                    return (started, online.previousStream, online.hasMail)
+                    return (started, online.previousStream, (online.otherSet, online.hasMail))
                 case let .command(seconds):
                     let (lease, buddies) = try Self.startCommandSession(db, accountID: account.id, tokenHash: tokenHash, seconds: seconds,
                                                                          maxSessions: settings.maxCommandSessions, outcome: outcome)
-                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil, false)
+                    return (StartedSession(accountID: account.id, identity: account.identity, lease: lease, buddies: buddies), nil, (false, false))
                 }
             }
             var result = started.0
             if case let .online(_, _, _, _, _, _, streamInstance, prekeys) = session {
                 try Self.announce(db, [result.accountID])
                 try Self.checkStream(db, accountID: result.accountID, instance: started.1, unless: streamInstance)
-                result.mailbox = try Self.mailbox(db, accountID: result.accountID, prekeys: prekeys, prekeysLeft: result.mailbox?.prekeysLeft, hasMail: started.2)
+                result.mailbox = try Self.mailbox(db, accountID: result.accountID, prekeys: prekeys, prekeysLeft: result.mailbox?.prekeysLeft, otherSet: started.2.0, hasMail: started.2.1)
             }
             return result
         }
@@ -66,6 +66,8 @@ extension AccountStore {
         let previousStream: Int64?
         /// Unclaimed prekeys of the login's set.
         let prekeysLeft: Int
+        /// Whether another set's prekeys (another machine's) are stored.
+        let otherSet: Bool
         /// Whether messages or receipts wait in the mailbox.
         let hasMail: Bool
     }
@@ -93,6 +95,7 @@ extension AccountStore {
                     buddies: try rows.filter { try $0.text("username") != nil }.map(entry),
                     previousStream: try first.decode("previous_stream_instance", as: Int64?.self),
                     prekeysLeft: try first.decode("prekeys_left", as: Int.self),
+                    otherSet: try first.decode("other_set", as: Bool.self),
                     hasMail: try first.decode("has_mail", as: Bool.self)
                 )
             } catch let error as PostgresError where error.isUniqueViolation && attempt < 3 {

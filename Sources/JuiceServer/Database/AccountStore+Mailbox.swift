@@ -27,6 +27,8 @@ extension AccountStore {
             throw AccountError.notFound("\(recipient) is not an accepted buddy")
         case "online":
             throw AccountError.conflict("recipient_online", "\(recipient) is online: send the message directly")
+        case "unclaimed_prekey":
+            throw AccountError.invalid("the envelope's prekey is not one you claimed from \(recipient), or it was used already")
         default:
             throw AccountError.conflict("mailbox_full", "\(recipient)'s mailbox is full; try again when they have read it")
         }
@@ -58,10 +60,11 @@ extension AccountStore {
         }
     }
 
-    /// What a login gets from the mailbox: the prekey upload stored, then (when `hasMail`) what waits.
-    static func mailbox(_ db: PostgresConnection, accountID: Int64, prekeys: PrekeyUpload?, prekeysLeft: Int?, hasMail: Bool) throws -> MailboxSnapshot {
+    /// What a login gets from the mailbox: the prekey upload stored (also with no keys, when
+    /// the login's set replaces `otherSet`, another machine's), then (when `hasMail`) what waits.
+    static func mailbox(_ db: PostgresConnection, accountID: Int64, prekeys: PrekeyUpload?, prekeysLeft: Int?, otherSet: Bool, hasMail: Bool) throws -> MailboxSnapshot {
         var snapshot = MailboxSnapshot(prekeysLeft: prekeysLeft)
-        if let prekeys, !prekeys.keys.isEmpty {
+        if let prekeys, !prekeys.keys.isEmpty || otherSet {
             let row = try db.execute(AccountSQL.uploadPrekeys, [accountID, prekeys.set, Array(prekeys.keys.joined())]).first
             snapshot.prekeysLeft = try row?.decode("left", as: Int.self)
         }
