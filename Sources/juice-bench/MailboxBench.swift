@@ -149,7 +149,7 @@ enum MailboxBench {
             (\(loginWaiting) users, from their buddy n+1, inserted with SQL round-robin, one message per user at \
             a time, so a user's messages lie on different pages as when they arrive over days); they log \
             in online again and again (`wrk -t 2 -c \(concurrency)`, random user per request, as section 2) \
-            and never acknowledge, so every login reads and returns all \(waiting) (reply about 4 KB). The \
+            and never acknowledge, so every login reads and returns all \(waiting) (about 3.4 KB more reply). The \
             comparison is the same load on region D's odd users, with nothing waiting; wrk's percentiles \
             per run. **Fetch:** region E's odd users have \(waiting) waiting messages each \
             (\(fetchPerRun) fresh users per run); `wrk -t \(cycleConnections) -c \(cycleConnections)` (one \
