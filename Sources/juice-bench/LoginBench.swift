@@ -100,6 +100,7 @@ enum LoginBench {
                 "('user' || :uid)", "'127.0.0.1'", "false", "false", // a known address with no failures, as in steady state
                 "NULL", // no rendezvous stream
                 "''", // no candidates beyond the endpoint (the stored form, $15, is NOT NULL)
+                "NULL", // no prekey set named ($16; left out, "$1" would have made it ":uid6")
             ])
             + substitute(AccountSQL.announce.sql, ["('{' || :uid || '}')"])
     }

@@ -16,8 +16,11 @@ enum LoginLoad {
 
     /// `connections` keep-alive clients on `threads` threads against each URL for `seconds`; with
     /// several URLs the clients are split evenly and the rates add up.
-    /// `body` is the request body with `%d` for a random number from 1 to `users`.
-    static func run(urls: [String], users: Int, connections: Int, seconds: Int, body: String = Population.loginBody("%d")) async throws -> Run {
+    /// `body` is the request body with `%d` for `offset + step × n`, n a random number from 1 to
+    /// `users` (by default simply 1 to `users`).
+    static func run(
+        urls: [String], users: Int, connections: Int, seconds: Int, body: String = Population.loginBody("%d"), offset: Int = 0, step: Int = 1
+    ) async throws -> Run {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-login-\(UInt32.random(in: 0...UInt32.max)).lua")
         defer { try? FileManager.default.removeItem(at: script) }
         try luaScript.write(to: script, atomically: true, encoding: .utf8)
@@ -27,7 +30,7 @@ enum LoginLoad {
                 group.addTask {
                     let result = try await ManagedProcess.run(
                         wrk,
-                        ["-t", String(min(2, each)), "-c", String(each), "-d", "\(seconds)s", "-s", script.path, url, "--", String(users), body],
+                        ["-t", String(min(2, each)), "-c", String(each), "-d", "\(seconds)s", "-s", script.path, url, "--", String(users), body, String(offset), String(step)],
                         timeout: .seconds(seconds + 30)
                     )
                     guard result.status == 0 else { throw BenchError("wrk failed: \(result.error)") }
@@ -57,17 +60,24 @@ enum LoginLoad {
         return Run(rate: requests / (duration / 1e6), p50: p50 / 1e6, p99: p99 / 1e6)
     }
 
-    /// Arguments: the number of users, then the body with `%d` for the user's number.
+    /// Arguments: the number of users, the body with `%d` for the user's number, then the offset
+    /// and step of the numbers.
     static let luaScript = """
         local counter = 1
         function setup(thread) thread:set("seed", counter); counter = counter + 1 end
         function init(args)
-          users = tonumber(args[1]); template = args[2]
+          users = tonumber(args[1]); template = args[2]; offset = tonumber(args[3] or "0"); step = tonumber(args[4] or "1")
           math.randomseed(os.time() * 1000 + seed)
         end
         function request()
-          return wrk.format("POST", "/v1/sessions", {["Content-Type"] = "application/json"}, string.format(template, math.random(1, users)))
+          return wrk.format("POST", "/v1/sessions", {["Content-Type"] = "application/json"}, string.format(template, offset + step * math.random(1, users)))
         end
+        """ + summaryFunction
+
+    /// The `done` function that prints the line ``parse(_:)`` reads (after a line break, to
+    /// follow another script).
+    static let summaryFunction = """
+
         function done(summary, latency, requests)
           local e = summary.errors
           io.write(string.format("juice-wrk requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d\\n",

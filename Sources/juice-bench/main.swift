@@ -29,6 +29,7 @@ let benchmarks: [(String, () async throws -> Void)] = [
     ("relay", { try await RelayBench.run(context, report: report) }),
     ("streams", { try await StreamsBench.run(context, report: report) }),
     ("history", { try await HistoryBench.run(context, report: report) }),
+    ("mailbox", { try await MailboxBench.run(context, report: report) }),
 ]
 if let only, !benchmarks.contains(where: { $0.0 == only }) {
     FileHandle.standardError.write(Data("error: no benchmark \(only) (one of: \(benchmarks.map(\.0).joined(separator: " ")))\n".utf8))

@@ -1,0 +1,413 @@
+import AsyncHTTPClient
+import Foundation
+import JuiceServer
+import JuiceTestSupport
+import NIOCore
+import NIOHTTP1
+import Postgres
+import Sodium
+
+/// Figure 12 (issue 11): waiting messages at scale. How fast juiced stores messages for offline
+/// buddies (against pgbench running the same SQL), how fast logins take 10 waiting messages and
+/// acknowledge them (against logins with none waiting), and what 10 waiting messages do to a
+/// login's latency. All on one population of users with 20 accepted buddies each.
+///
+/// The population is cut into five regions of user numbers, so that no phase disturbs another:
+///   A  senders (every `spacing`-th user, logged in with command tokens) leaving messages through
+///      juiced for their buddies n+1...n+10, who never log in (offline);
+///   B  the same for pgbench (sessions made in SQL);
+///   C  odd users with 10 waiting messages each (from their buddy n+1), logged in again and again
+///      without acknowledging: "login with 10 waiting";
+///   D  odd users with nothing waiting: "login with none";
+///   E  odd users with 10 waiting messages each, each logged in once and acknowledging: "fetch".
+enum MailboxBench {
+    static let concurrency = 50
+    /// wrk connections for the login-then-acknowledge cycles: one per wrk thread, since a wrk
+    /// thread's Lua state is the only place a connection's login reply can be kept for its ack.
+    static let cycleConnections = 16
+    static let waiting = 10
+    /// A sender's buddies n+1...n+10 receive; senders this far apart share no recipient.
+    static let spacing = 50
+    static let envelopeBytes = 200
+    static let settings = MailboxSettings()
+
+    static func run(_ context: BenchContext, report: Report) async throws {
+        let users = context.quick ? 10_000 : 1_000_000
+        let seconds = context.quick ? 1 : 8
+        let region = users / 5
+        let (a0, b0, c0, d0, e0) = (1, region + 1, 2 * region + 1, 3 * region + 1, 4 * region + 1)
+        let senders = (region - 2 * spacing) / spacing // from n0 + 11, every `spacing`-th, all inside the region
+        let loginWaiting = min(region / 2, 30_000) // region C recipients
+        let fetchPerRun = min(region / 2 / context.runs, 30_000) // region E recipients per run
+        let noneUsers = region / 2
+
+        let database = try await context.freshDatabase("mailbox\(users)")
+        defer { database.drop() }
+        let db = try PostgresConnection(database.configuration)
+        let populate = try await timed { try Population.create(db, users: users) }
+        log("populated \(users) users with 20 buddies each in \(String(format: "%.1f", populate.seconds)) s")
+        // Version 1, mode 0 (a mode-1 envelope must name a prekey its sender claimed, one claim per
+        // message), then random bytes for EK; the ID; random bytes.
+        var prefix = RandomBytes.bytes(34), suffix = RandomBytes.bytes(envelopeBytes - 34 - 16)
+        (prefix[0], prefix[1]) = (1, 0)
+        let prepare = try await timed {
+            try prepareMessages(db, first: c0, count: loginWaiting, prefix: prefix, suffix: suffix)
+            try prepareMessages(db, first: e0, count: fetchPerRun * context.runs, prefix: prefix, suffix: suffix)
+            // pgbench's senders: sessions made here, token hash sha256('juice-bench-tok' || id).
+            try db.query("""
+                INSERT INTO sessions (token_hash, account_id, online, expires_at)
+                SELECT sha256(('juice-bench-tok' || g)::bytea), g, false, now() + interval '2 hours'
+                FROM generate_series(0, $1::int - 1) i, LATERAL (SELECT $2::bigint + 11 + i * $3::bigint AS g) s
+                """, [senders, b0, spacing])
+            try db.executeScript("VACUUM ANALYZE mailbox")
+            try db.executeScript("VACUUM ANALYZE sessions")
+        }
+        log("prepared \(waiting) waiting messages for \(loginWaiting + fetchPerRun * context.runs) users in \(String(format: "%.1f", prepare.seconds)) s")
+
+        let (server, url) = try await context.startServer(database: database)
+        var store: [LoginLoad.Run] = [], storeBase: [Double] = []
+        var withMail: [LoginLoad.Run] = [], withoutMail: [LoginLoad.Run] = []
+        var fetch: [Cycles] = [], fetchNone: [Cycles] = []
+        do {
+            let tokens = try await commandTokens(context, url: url, users: (0..<senders).map { a0 + 11 + $0 * spacing })
+            let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("juice-mailbox-\(UInt32.random(in: 0...UInt32.max)).txt")
+            defer { try? FileManager.default.removeItem(at: tokenFile) }
+            try tokens.map { "\($0.token) \($0.user)" }.joined(separator: "\n").appending("\n").write(to: tokenFile, atomically: true, encoding: .utf8)
+            for run in 0..<context.runs {
+                store.append(try await storeLoad(url: url, tokenFile: tokenFile, prefix: prefix, suffix: suffix, seconds: seconds))
+                storeBase.append(try await pgbench(context, database: database, senders: senders, first: b0 + 11, prefix: prefix, suffix: suffix))
+                // Logins alone, alternating which goes first: 10 waiting (never acknowledged, so
+                // they are there at every login) and none.
+                let ten = { try await LoginLoad.run(urls: [url], users: loginWaiting, connections: concurrency, seconds: seconds, offset: c0 - 2, step: 2) }
+                let none = { try await LoginLoad.run(urls: [url], users: noneUsers, connections: concurrency, seconds: seconds, offset: d0 - 2, step: 2) }
+                if run % 2 == 0 {
+                    withMail.append(try await ten()); withoutMail.append(try await none())
+                } else {
+                    withoutMail.append(try await none()); withMail.append(try await ten())
+                }
+                // Login and acknowledgement, each recipient once; and the same driver on users with none.
+                let cycle = try await cycles(url: url, first: e0 + 2 * run * fetchPerRun, count: fetchPerRun, sequential: true, expect: waiting, seconds: seconds)
+                if cycle.exhausted > 0, !context.quick {
+                    throw BenchError("the fetch run used up its \(fetchPerRun) prepared recipients; prepare more")
+                }
+                fetch.append(cycle)
+                fetchNone.append(try await cycles(url: url, first: d0, count: noneUsers, sequential: false, expect: 0, seconds: seconds))
+                log(String(
+                    format: "run %d: store %.0f/s (pgbench %.0f); login p50/p99 %.1f/%.1f ms with %d waiting, %.1f/%.1f ms with none; fetch %.0f logins/s (none %.0f)",
+                    run + 1, store[run].rate, storeBase[run], withMail[run].p50 * 1000, withMail[run].p99 * 1000, waiting,
+                    withoutMail[run].p50 * 1000, withoutMail[run].p99 * 1000, fetch[run].loginRate, fetchNone[run].loginRate
+                ))
+            }
+            let left = try db.query("SELECT count(*)::int AS n FROM mailbox WHERE recipient_id BETWEEN $1 AND $2", [a0, b0 + region - 1])
+            log("stored during the run: \(try left.first?.decode("n", as: Int.self) ?? -1) messages (juiced and pgbench)")
+            await context.stopServer(server)
+        } catch {
+            await context.stopServer(server)
+            throw error
+        }
+
+        let storeRate = median(store.map(\.rate)), base = median(storeBase)
+        let tenP50 = median(withMail.map(\.p50)), tenP99 = median(withMail.map(\.p99))
+        let noneP50 = median(withoutMail.map(\.p50)), noneP99 = median(withoutMail.map(\.p99))
+        let fetchMessages = median(fetch.map(\.messageRate)), fetchLogins = median(fetch.map(\.loginRate))
+        let noneLogins = median(fetchNone.map(\.loginRate))
+        report.add(Section(title: "12. Waiting messages at \(users) users", figures: [
+            Figure(name: "store: messages stored per second (juiced)", value: storeRate, unit: "/s"),
+            Figure(name: "store: latency p50", value: median(store.map(\.p50)) * 1000, unit: "ms"),
+            Figure(name: "store: latency p99", value: median(store.map(\.p99)) * 1000, unit: "ms"),
+            Figure(name: "store: pgbench, the same SQL", value: base, unit: "tx/s"),
+            Figure(name: "store: ratio to pgbench", value: storeRate / base * 100, unit: "%"),
+            Figure(name: "fetch: messages delivered and acknowledged per second", value: fetchMessages, unit: "/s"),
+            Figure(name: "fetch: logins with \(waiting) waiting, each + its acknowledgement", value: fetchLogins, unit: "/s"),
+            Figure(name: "fetch: logins with none waiting (same driver, no acknowledgement)", value: noneLogins, unit: "/s"),
+            Figure(name: "fetch: login + acknowledgement rate / login rate with none", value: fetchLogins / noneLogins * 100, unit: "%"),
+            Figure(name: "login with \(waiting) waiting: latency p50", value: tenP50 * 1000, unit: "ms"),
+            Figure(name: "login with \(waiting) waiting: latency p99", value: tenP99 * 1000, unit: "ms"),
+            Figure(name: "login with \(waiting) waiting: logins per second", value: median(withMail.map(\.rate)), unit: "/s"),
+            Figure(name: "login with none waiting: latency p50", value: noneP50 * 1000, unit: "ms"),
+            Figure(name: "login with none waiting: latency p99", value: noneP99 * 1000, unit: "ms"),
+            Figure(name: "login with none waiting: logins per second", value: median(withoutMail.map(\.rate)), unit: "/s"),
+            Figure(name: "p50 with \(waiting) waiting / p50 with none", value: tenP50 / noneP50, unit: "×"),
+            Figure(name: "p99 with \(waiting) waiting / p99 with none", value: tenP99 / noneP99, unit: "×"),
+        ], method: """
+            \(users) users made with `generate_series`, each with 20 accepted buddies (as in section 2), \
+            cut into five regions of \(region) so the phases do not disturb each other; one release \
+            `juiced` (pool of 8 connections); \(context.runs) runs of every phase, interleaved, \(seconds) s each; \
+            medians of the runs. Envelopes are well-formed mode-0 envelopes of \(envelopeBytes) bytes (a short \
+            chat line sealed is about that size) made of random bytes with the message ID at bytes 34..<50 \
+            (mode 1 needs a prekey claimed per message, a call of its own): \
+            the server checks only the version, mode, length and ID, and never opens one. \
+            **Store:** \(senders) senders, every \(spacing)th user of region A, logged in first with \
+            command tokens (`online: false`); `wrk -t 2 -c \(concurrency)` (keep-alive) sends \
+            `POST /v1/buddies/{name}/messages` with a random (sender, recipient) pair per request, the \
+            recipient one of the sender's buddies n+1...n+10, who never log in (offline), with a new \
+            random ID each time; no two senders share a recipient, so no mailbox comes near its caps. \
+            Each request authenticates the token and runs `mailbox_store`. The baseline is \
+            `pgbench -M prepared -c \(concurrency) -j 2` running those two statements (`AccountSQL.authenticate` \
+            and `AccountSQL.storeMessage`, the same envelope size, senders of region B with sessions made \
+            in SQL), so the ratio is juiced's overhead over its SQL. \
+            **Login with \(waiting) waiting vs none:** region C's odd users have \(waiting) waiting messages each \
+            (\(loginWaiting) users, from their buddy n+1, inserted with SQL round-robin, one message per user at \
+            a time, so a user's messages lie on different pages as when they arrive over days); they log \
+            in online again and again (`wrk -t 2 -c \(concurrency)`, random user per request, as section 2) \
+            and never acknowledge, so every login reads and returns all \(waiting) (about 3.4 KB more reply). The \
+            comparison is the same load on region D's odd users, with nothing waiting; wrk's percentiles \
+            per run. **Fetch:** region E's odd users have \(waiting) waiting messages each \
+            (\(fetchPerRun) fresh users per run); `wrk -t \(cycleConnections) -c \(cycleConnections)` (one \
+            connection per thread, whose Lua state keeps the login's token and seqs) logs each in once \
+            (online) and then sends `POST /v1/mailbox/ack` with the \(waiting) seqs, which deletes them \
+            and gives the sender receipts; messages/s counts acknowledged messages. Its comparison is the \
+            same driver on region D's users with nothing waiting, where a login makes no \
+            acknowledgement call. wrk, pgbench, PostgreSQL and juiced share the machine's \
+            \(ProcessInfo.processInfo.activeProcessorCount) cores.
+            """))
+    }
+
+    static func log(_ line: String) {
+        FileHandle.standardError.write(Data("  \(line)\n".utf8))
+    }
+
+    /// `waiting` messages for each of the odd users `first`, `first + 2`, ... (`count` of them),
+    /// each from its buddy n+1, inserted round-robin (message k of every user, then k+1).
+    static func prepareMessages(_ db: PostgresConnection, first: Int, count: Int, prefix: [UInt8], suffix: [UInt8]) throws {
+        try db.query("""
+            INSERT INTO mailbox (recipient_id, sender_id, message_id, envelope, expires_at)
+            SELECT r, r + 1, m.id, $1::bytea || m.id || $2::bytea, now() + make_interval(secs => $3::int)
+            FROM generate_series(1, $4::int) k, generate_series($5::bigint, $5::bigint + 2 * ($6::bigint - 1), 2) r,
+                 LATERAL (SELECT int8send(r) || int8send(k::bigint) AS id) m
+            ORDER BY k, r
+            """, [prefix, suffix, settings.expirySeconds, waiting, first, count])
+    }
+
+    /// Command tokens (`online: false`) for `users`, 16 logins at a time.
+    static func commandTokens(_ context: BenchContext, url: String, users: [Int]) async throws -> [(user: Int, token: String)] {
+        struct Reply: Decodable { let token: String }
+        let cursor = Locked(0)
+        return try await withThrowingTaskGroup(of: [(user: Int, token: String)].self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    var tokens: [(user: Int, token: String)] = []
+                    while let index = cursor.withLock({ (value: inout Int) -> Int? in
+                        guard value < users.count else { return nil }
+                        value += 1
+                        return value - 1
+                    }) {
+                        var request = HTTPClientRequest(url: url + "/v1/sessions")
+                        request.method = .POST
+                        request.headers.add(name: "content-type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(string: #"{"username":"user\#(users[index])","realm":"juice","authKey":"\#(Population.authKeyBase64)","online":false}"#))
+                        let response = try await context.http.execute(request, timeout: .seconds(30))
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status == .ok || response.status == .created else {
+                            throw BenchError("command login failed: \(response.status) \(String(buffer: body))")
+                        }
+                        tokens.append((users[index], try JSONDecoder().decode(Reply.self, from: Data(body.readableBytesView)).token))
+                    }
+                    return tokens
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    // MARK: Store
+
+    /// wrk leaving messages: a random (token, sender) line of `tokenFile` per request, to buddy
+    /// sender + 1...10, with a new random ID.
+    static func storeLoad(url: String, tokenFile: URL, prefix: [UInt8], suffix: [UInt8], seconds: Int) async throws -> LoginLoad.Run {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-store-\(UInt32.random(in: 0...UInt32.max)).lua")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try storeScript.write(to: script, atomically: true, encoding: .utf8)
+        // The first 33 bytes encode alone (33 = 3 × 11); the script encodes the next 18 (a random
+        // byte, the ID, a random byte); the rest encode alone, with their padding.
+        let result = try await ManagedProcess.run(
+            LoginLoad.wrk,
+            ["-t", "2", "-c", String(concurrency), "-d", "\(seconds)s", "-s", script.path, url, "--",
+             tokenFile.path, Data(prefix.prefix(33)).base64EncodedString(), Data(suffix.dropFirst()).base64EncodedString()],
+            timeout: .seconds(seconds + 30)
+        )
+        guard result.status == 0 else { throw BenchError("wrk failed: \(result.error)") }
+        return try LoginLoad.parse(result.output)
+    }
+
+    /// Arguments: the token file, the envelope's first 33 bytes and its bytes from 51 on, in
+    /// base64. Bytes 33..<51 (a random byte, the random 16-byte ID at 34..<50, a random byte) are
+    /// encoded here.
+    static let storeScript = """
+        local counter = 1
+        local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        local function b64(s)
+          local out = {}
+          for i = 1, #s, 3 do
+            local a, b, c = s:byte(i, i + 2)
+            local n = a * 65536 + (b or 0) * 256 + (c or 0)
+            local d = {math.floor(n / 262144) % 64, math.floor(n / 4096) % 64, math.floor(n / 64) % 64, n % 64}
+            out[#out + 1] = alphabet:sub(d[1] + 1, d[1] + 1) .. alphabet:sub(d[2] + 1, d[2] + 1)
+              .. (b and alphabet:sub(d[3] + 1, d[3] + 1) or "=") .. (c and alphabet:sub(d[4] + 1, d[4] + 1) or "=")
+          end
+          return table.concat(out)
+        end
+        local function bytes(count)
+          local t = {}
+          for j = 1, count do t[j] = string.char(math.random(0, 255)) end
+          return table.concat(t)
+        end
+        function setup(thread) thread:set("seed", counter); counter = counter + 1 end
+        function init(args)
+          math.randomseed(os.time() * 1000 + seed)
+          tokens = {}; senders = {}
+          for line in io.lines(args[1]) do
+            local token, sender = line:match("^(%S+) (%d+)$")
+            if token then tokens[#tokens + 1] = token; senders[#senders + 1] = tonumber(sender) end
+          end
+          prefix = args[2]; suffix = args[3]
+        end
+        function request()
+          local i = math.random(1, #tokens)
+          local id = bytes(16)
+          local body = '{"id":"' .. b64(id) .. '","envelope":"' .. prefix .. b64(bytes(1) .. id .. bytes(1)) .. suffix .. '"}'
+          return wrk.format("POST", "/v1/buddies/user" .. (senders[i] + math.random(1, 10)) .. "/messages",
+            {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tokens[i]}, body)
+        end
+        """ + LoginLoad.summaryFunction
+
+    /// pgbench running what one stored message costs juiced in SQL: the token's session, then
+    /// `mailbox_store`. Returns transactions (messages) per second.
+    static func pgbench(_ context: BenchContext, database: TestDatabase, senders: Int, first: Int, prefix: [UInt8], suffix: [UInt8]) async throws -> Double {
+        let clients = context.quick ? 8 : concurrency, perClient = context.quick ? 20 : 400
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-store-\(UInt32.random(in: 0...UInt32.max)).sql")
+        defer { try? FileManager.default.removeItem(at: script) }
+        func substitute(_ sql: String, _ values: [String]) -> String {
+            var sql = sql
+            for (index, value) in values.enumerated().reversed() { sql = sql.replacingOccurrences(of: "$\(index + 1)", with: value) }
+            return sql + ";\n"
+        }
+        func hex(_ bytes: [UInt8]) -> String { "'\\x" + bytes.map { String(format: "%02x", $0) }.joined() + "'::bytea" }
+        let id = "(int8send(:a) || int8send(:b))"
+        let text = "\\set i random(0, \(senders - 1))\n\\set s \(first) + :i * \(spacing)\n\\set r :s + random(1, 10)\n"
+            + "\\set a random(1, 9223372036854775806)\n\\set b random(1, 9223372036854775806)\n"
+            + substitute(AccountSQL.authenticate.sql, ["sha256(('juice-bench-tok' || :s)::bytea)"])
+            + substitute(AccountSQL.storeMessage.sql, [
+                ":s", "('user' || :r)", id, "(\(hex(prefix)) || \(id) || \(hex(suffix)))",
+                String(settings.maxMessages), String(settings.maxBytes), String(settings.expirySeconds),
+            ])
+        try text.write(to: script, atomically: true, encoding: .utf8)
+        let result = try await ManagedProcess.run(
+            URL(fileURLWithPath: "/usr/bin/pgbench"),
+            ["-n", "-M", "prepared", "-c", String(clients), "-j", "2", "-t", String(perClient), "-f", script.path, database.name],
+            timeout: .seconds(120)
+        )
+        guard result.status == 0, let range = result.output.range(of: #"tps = [0-9.]+"#, options: .regularExpression),
+              let tps = Double(result.output[range].dropFirst(6)) else {
+            throw BenchError("pgbench failed: \(result.error) \(result.output)")
+        }
+        return tps
+    }
+
+    // MARK: Fetch
+
+    /// One run of logins, each followed by its acknowledgement when something waited.
+    struct Cycles {
+        let loginRate: Double
+        let messageRate: Double
+        /// Logins past the prepared recipients (sequential runs only).
+        let exhausted: Int
+    }
+
+    /// `cycleConnections` wrk threads with one connection each log in odd users from `first` on
+    /// (`count` of them: in turn when `sequential`, each once; else at random) and acknowledge
+    /// what waited. Every login must find `expect` messages.
+    static func cycles(url: String, first: Int, count: Int, sequential: Bool, expect: Int, seconds: Int) async throws -> Cycles {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("juice-fetch-\(UInt32.random(in: 0...UInt32.max)).lua")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try cycleScript.write(to: script, atomically: true, encoding: .utf8)
+        let result = try await ManagedProcess.run(
+            LoginLoad.wrk,
+            ["-t", String(cycleConnections), "-c", String(cycleConnections), "-d", "\(seconds)s", "-s", script.path, url, "--",
+             String(first), String(count), sequential ? "1" : "0", String(expect), String(cycleConnections), Population.loginBody("%d")],
+            timeout: .seconds(seconds + 30)
+        )
+        guard result.status == 0 else { throw BenchError("wrk failed: \(result.error)") }
+        guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("juice-cycles ") }) else {
+            throw BenchError("wrk printed no summary: \(result.output)")
+        }
+        var fields: [String: Double] = [:]
+        for pair in line.split(separator: " ").dropFirst() {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let value = Double(parts[1]) { fields[String(parts[0])] = value }
+        }
+        guard let logins = fields["logins"], let acked = fields["acked"], let duration = fields["duration_us"], duration > 0,
+              let errors = fields["errors"], let wrong = fields["wrong"], let exhausted = fields["exhausted"] else {
+            throw BenchError("unreadable wrk summary: \(line)")
+        }
+        guard errors == 0 else { throw BenchError("\(Int(errors)) requests failed: \(line)") }
+        guard wrong == 0 else { throw BenchError("\(Int(wrong)) logins did not find \(expect) waiting messages: \(line)") }
+        return Cycles(loginRate: logins / (duration / 1e6), messageRate: acked / (duration / 1e6), exhausted: Int(exhausted))
+    }
+
+    /// Arguments: first user, how many, 1 for in turn (each once) or 0 for random, the messages
+    /// each login must find, the number of threads, the login body with `%d`. A login reply's
+    /// `waiting` seqs become the thread's next request, the acknowledgement. Counts logins,
+    /// acknowledged messages, logins that found another number (wrong; in turn past `count`:
+    /// exhausted, not wrong).
+    static let cycleScript = """
+        local threads = {}
+        local counter = 0
+        function setup(thread)
+          thread:set("index", counter); counter = counter + 1
+          table.insert(threads, thread)
+        end
+        function init(args)
+          first = tonumber(args[1]); count = tonumber(args[2]); sequential = args[3] == "1"
+          expect = tonumber(args[4]); nthreads = tonumber(args[5]); template = args[6]
+          math.randomseed(os.time() * 1000 + index)
+          k = 0; logins = 0; acked = 0; wrong = 0; exhausted = 0; bad = 0
+          pending = nil; pendingCount = 0; phase = nil; past = false
+        end
+        function request()
+          if pending then
+            local body = pending; pending = nil; phase = "ack"
+            return wrk.format("POST", "/v1/mailbox/ack", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+          end
+          local i
+          if sequential then
+            i = index + k * nthreads; k = k + 1
+            past = i >= count
+            if past then i = i % count end
+          else
+            i = math.random(0, count - 1)
+          end
+          phase = "login"
+          return wrk.format("POST", "/v1/sessions", {["Content-Type"] = "application/json"}, string.format(template, first + 2 * i))
+        end
+        function response(status, headers, body)
+          if phase == "login" then
+            if status ~= 200 then bad = bad + 1; return end
+            logins = logins + 1
+            local list = body:match('"waiting":%[(.-)%]')
+            local seqs = {}
+            if list then for s in list:gmatch('"seq":(%d+)') do seqs[#seqs + 1] = s end end
+            if #seqs ~= expect then
+              if past then exhausted = exhausted + 1 else wrong = wrong + 1 end
+            end
+            if #seqs > 0 then
+              token = body:match('"token":"([^"]+)"')
+              pending = '{"messages":[' .. table.concat(seqs, ",") .. ']}'
+              pendingCount = #seqs
+            end
+          elseif phase == "ack" then
+            if status ~= 204 then bad = bad + 1; return end
+            acked = acked + pendingCount
+          end
+        end
+        function done(summary, latency, requests)
+          local l, a, w, x, b = 0, 0, 0, 0, 0
+          for _, t in ipairs(threads) do
+            l = l + t:get("logins"); a = a + t:get("acked"); w = w + t:get("wrong"); x = x + t:get("exhausted"); b = b + t:get("bad")
+          end
+          local e = summary.errors
+          io.write(string.format("juice-cycles logins=%d acked=%d wrong=%d exhausted=%d duration_us=%d errors=%d\\n",
+            l, a, w, x, summary.duration, b + e.connect + e.read + e.write + e.timeout + e.status))
+        end
+        """
+}
