@@ -21,6 +21,8 @@ CREATE TABLE prekey_claims (
     claims        integer NOT NULL,
     PRIMARY KEY (claimer_id, owner_id, window_start)
 );
+CREATE INDEX prekey_claims_window ON prekey_claims (window_start);
+CREATE INDEX prekey_claims_owner ON prekey_claims (owner_id);
 
 -- Prekeys handed out and not used yet: a mode-1 message must name one its sender claimed from
 -- its recipient, once (5.2), so no one can leave messages sealed to prekeys that were never

@@ -31,7 +31,7 @@ extension AccountSQL {
                (SELECT stream_instance FROM before) AS previous_stream_instance,
                (SELECT count(*) FROM prekeys WHERE account_id = $1 AND set_id = $16 AND uploaded_at > now() - interval '30 days')::int AS prekeys_left,
                EXISTS (SELECT 1 FROM prekeys WHERE account_id = $1 AND set_id <> $16) AS other_set,
-               (EXISTS (SELECT 1 FROM mailbox WHERE recipient_id = $1) OR EXISTS (SELECT 1 FROM mailbox_receipts WHERE sender_id = $1)) AS has_mail,
+               (EXISTS (SELECT 1 FROM mailbox WHERE recipient_id = $1 AND expires_at > now()) OR EXISTS (SELECT 1 FROM mailbox_receipts WHERE sender_id = $1)) AS has_mail,
                buddy.*
         FROM me LEFT JOIN LATERAL (\(buddySelect)) buddy ON true
         ORDER BY buddy.username
