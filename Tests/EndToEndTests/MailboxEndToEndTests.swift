@@ -29,6 +29,10 @@ import Testing
 
             let alice = try juice.login("alice", password: testPassword, server)
             _ = try #require(await alice.waitForEvent("ready"), "alice: \(alice.errorOutput)")
+            // Too long to leave: refused before a prekey of bob's is spent on it.
+            alice.send("/msg bob " + String(repeating: "x", count: WaitingEnvelope.maxTextBytes + 1))
+            #expect(await alice.waitForEvent("error") { ($0["message"] as? String)?.contains("at most 16384 bytes") == true } != nil, "alice: \(alice.output)")
+            #expect(try await juice.psql("SELECT count(*) FROM prekeys p JOIN accounts a ON a.id = p.account_id WHERE a.username = 'bob'") == ["100"])
             var sentAt: [Date] = []
             for (index, text) in Self.texts.enumerated() {
                 sentAt.append(Date())

@@ -53,6 +53,11 @@ actor MailboxCourier {
     /// Leaves `text` for `buddy`, offline, whose trusted key is `publicKey`.
     func leave(_ text: String, for buddy: Username, publicKey: [UInt8]) async throws {
         guard let identity else { throw InvalidValue("not online yet") }
+        // Checked before a prekey is claimed for it: a claim spends one of the buddy's prekeys.
+        guard !text.isEmpty else { throw InvalidValue("the message is empty") }
+        guard text.utf8.count <= WaitingEnvelope.maxTextBytes else {
+            throw InvalidValue("\(buddy) is offline, and a message left on the server is at most \(WaitingEnvelope.maxTextBytes) bytes")
+        }
         let id = MessageID.random(), sentAt = Date()
         let prekey = try await service.claimPrekey(of: buddy)
         let envelope = try WaitingMessageSeal.seal(text: text, sentAt: sentAt, messageID: id.bytes, sender: identity, recipient: publicKey, prekey: prekey)
