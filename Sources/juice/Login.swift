@@ -57,6 +57,10 @@ struct Login: AsyncParsableCommand {
         let listenAt = try Endpoint(listen ?? (service.isLoopback ? "127.0.0.1:0" : "0.0.0.0:0"), allowingPortZero: true)
         let keys = try options.keys(for: username, service: service)
         let printer = EventPrinter(json: options.json)
+        // One session per user and machine: a second would overwrite the first's local files
+        // (and, on the server, replace its login).
+        let lock = try StateDirectoryLock.acquire(service.stateDirectory(for: username), for: username)
+        defer { withExtendedLifetime(lock) {} }
         let historyFile = service.historyFile(for: username)
         let historyExisted = FileManager.default.fileExists(atPath: historyFile.path)
         let history = openHistory(historyFile, keys: keys, printer: printer)

@@ -50,6 +50,15 @@ struct Passwd: AsyncParsableCommand {
 /// Re-seals the local history and the prekey store under the new password's keys; on failure the
 /// password is changed but the file still opens with the old one, and the error says so.
 private func resealLocalFiles(_ service: JuiceService, _ username: Username, from current: AccountKeys, to new: AccountKeys) throws {
+    // A session of this user here ends once the server revoked it (a password change ends every
+    // other session); its files are re-sealed after that, not under it.
+    let lock: StateDirectoryLock
+    do {
+        lock = try StateDirectoryLock.acquire(service.stateDirectory(for: username), for: username, wait: .seconds(30))
+    } catch {
+        throw InvalidValue("the local files were not re-sealed: \(error); then run juice passwd \(username) --local-only")
+    }
+    defer { withExtendedLifetime(lock) {} }
     let old = try LocalKeys(keyEncryptionKey: current.keyEncryptionKey), next = try LocalKeys(keyEncryptionKey: new.keyEncryptionKey)
     do {
         try HistoryFile.reseal(file: service.historyFile(for: username), from: old.history, to: next.history)

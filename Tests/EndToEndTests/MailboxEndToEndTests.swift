@@ -254,6 +254,23 @@ import Testing
             _ = await right.waitForExit(timeout: .seconds(15))
         }
     }
+    /// The history and prekey store have one writer: a second `juice login` of the same user on
+    /// the same machine is refused at once, before any server call, and the first goes on.
+    @Test func aSecondLoginOfOneUserOnOneMachineIsRefused() async throws {
+        try await JuiceProcesses.with { juice in
+            try await juice.setUp(users: ["alice"], buddies: [])
+            let first = try juice.login("alice", password: testPassword)
+            _ = try #require(await first.waitForEvent("ready"), "alice: \(first.errorOutput)")
+            let logins = try await juice.requestCounts()["login"] ?? 0
+            let second = try juice.login("alice", password: testPassword)
+            #expect(await second.waitForExit(timeout: .seconds(15)) == 1)
+            #expect(second.errorOutput.contains("another juice login of alice is running on this machine"), "\(second.errorOutput)")
+            #expect(try await juice.requestCounts()["login"] ?? 0 == logins, "no server call")
+            #expect(first.isRunning)
+            first.closeInput()
+            #expect(await first.waitForExit(timeout: .seconds(15)) == 0)
+        }
+    }
 }
 
 extension JuiceProcesses {
