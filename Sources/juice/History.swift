@@ -52,7 +52,7 @@ struct History: AsyncParsableCommand {
         let username = try actor.username()
         let service = try options.makeService()
         let file = service.historyFile(for: username)
-        if delete { return try deleteHistory(of: username, file: file) }
+        if delete { return try deleteHistory(of: username, file: file, service: service) }
         guard FileManager.default.fileExists(atPath: file.path) else {
             return say("no history of \(username) on this machine yet (\(file.path))")
         }
@@ -73,7 +73,7 @@ struct History: AsyncParsableCommand {
     }
 
     /// Removes the file, after asking on a terminal.
-    private func deleteHistory(of username: Username, file: URL) throws {
+    private func deleteHistory(of username: Username, file: URL, service: JuiceService) throws {
         guard FileManager.default.fileExists(atPath: file.path) else {
             return report(deleted: false, username, file, "no history of \(username) on this machine to delete (\(file.path))")
         }
@@ -84,6 +84,9 @@ struct History: AsyncParsableCommand {
                 throw HistoryKept(username: username)
             }
         }
+        // Not under a running session, which would go on writing to the deleted file.
+        let lock = try StateDirectoryLock.acquire(service.stateDirectory(for: username), for: username)
+        defer { withExtendedLifetime(lock) {} }
         try HistoryFile.delete(file: file)
         report(deleted: true, username, file, "deleted the message history of \(username) (\(file.path))")
     }

@@ -99,8 +99,9 @@ struct JuiceProcesses {
 
     /// Starts `juice login NAME --json` (without `--json` when `json` is false, as people run it)
     /// and sends the password; stdin stays open.
-    func login(_ name: String, password: String, _ extra: [String] = [], json: Bool = true) throws -> ManagedProcess {
-        let process = try ManagedProcess(Binaries.juice, ["login", name] + (json ? ["--json"] : []) + ["--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": clientHome])
+    /// `home` is another machine's client state (default: ``clientHome``).
+    func login(_ name: String, password: String, _ extra: [String] = [], json: Bool = true, home: String? = nil) throws -> ManagedProcess {
+        let process = try ManagedProcess(Binaries.juice, ["login", name] + (json ? ["--json"] : []) + ["--password-stdin", "--server", url] + extra, environment: ["JUICE_HOME": home ?? clientHome])
         process.send(password)
         return process
     }

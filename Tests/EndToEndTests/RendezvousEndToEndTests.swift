@@ -169,7 +169,8 @@ import Testing
         }
     }
 
-    /// A second `juice login alice` replaces the first session: the first hears `ended`
+    /// A second `juice login alice`, on another machine (one machine runs one login of a user at
+    /// a time), replaces the first session: the first hears `ended`
     /// `replaced` on its stream, says so in an `error`, and exits non-zero without logging in
     /// again (that would replace the newer one in turn); the second stays online.
     @Test func aNewerLoginReplacesThisOne() async throws {
@@ -177,7 +178,7 @@ import Testing
             try await juice.setUp(users: ["alice"], buddies: [])
             let first = try juice.login("alice", password: testPassword)
             try #require(await first.waitForEvent("ready") != nil, "first: \(first.errorOutput)")
-            let second = try juice.login("alice", password: testPassword)
+            let second = try juice.login("alice", password: testPassword, home: juice.clientHome + "-elsewhere")
             let secondReady = try #require(await second.waitForEvent("ready"), "second: \(second.errorOutput)")
 
             let replaced = await first.waitForEvent("error", timeout: .seconds(5)) { $0["message"] as? String == "a newer login of alice replaced this session" }

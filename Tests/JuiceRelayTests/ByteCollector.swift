@@ -41,7 +41,7 @@ final class Mailbox<T: Sendable>: Sendable {
     func put(_ value: T) { continuation.yield(value) }
 
     /// The next value, or a thrown timeout after `limit`.
-    func next(within limit: Duration = .seconds(10), what: String = "a value") async throws -> T {
+    func next(within limit: Duration = .seconds(30), what: String = "a value") async throws -> T {
         let stream = stream
         return try await withTimeout(limit, "waiting for \(what)") {
             var iterator = stream.makeAsyncIterator()
