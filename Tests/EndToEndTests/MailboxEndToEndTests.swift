@@ -266,6 +266,8 @@ import Testing
             #expect(await second.waitForExit(timeout: .seconds(15)) == 1)
             #expect(second.errorOutput.contains("another juice login of alice is running on this machine"), "\(second.errorOutput)")
             #expect(try await juice.requestCounts()["login"] ?? 0 == logins, "no server call")
+            let delete = try await juice.juice(["history", "--user", "alice", "--delete", "--yes"])
+            #expect(delete.status != 0 && delete.error.contains("another juice login of alice is running"), "not under a running session: \(delete.error)")
             #expect(first.isRunning)
             first.closeInput()
             #expect(await first.waitForExit(timeout: .seconds(15)) == 0)
