@@ -138,9 +138,9 @@ actor MailboxCourier {
     private func open(_ delivery: WaitingDelivery, identity: BoxKeyPair, network: PeerNetwork) async -> Outcome {
         let from = TerminalText.visible(delivery.from)
         guard let sender = try? Username(delivery.from), let key = await network.trustedKey(of: sender) else {
-            if let sender = try? Username(delivery.from), case .refused(let reason) = await network.route(to: sender), reason.contains("key changed") {
+            if let sender = try? Username(delivery.from), await network.keyChanged(sender) {
                 // Opened once the user accepts the new key (/verify), at a later login.
-                return .keep("a waiting message from \(sender) stays on the server until you accept their new key: \(reason)")
+                return .keep("a waiting message from \(sender) stays on the server until you accept their new key: compare /verify \(sender), then /verify \(sender) accept NUMBER")
             }
             return .drop("a waiting message from \(from), who is not a buddy with a trusted key, was discarded")
         }

@@ -126,6 +126,12 @@ public actor PeerNetwork {
     /// Where a message to `name` would go now (docs/protocol.md 5: an offline buddy's waits on the server).
     public func route(to name: Username) -> MessageRoute { driver.read { $0.route(to: name) } }
 
+    /// Whether the server now states another key for `name` than the pin (4.6).
+    public func keyChanged(_ name: Username) -> Bool {
+        if case .changed? = driver.read({ $0.keyTrust(name) }) { return true }
+        return false
+    }
+
     /// `name`'s pinned key, when what the server states matches it.
     public func trustedKey(of name: Username) -> [UInt8]? { driver.read { $0.trustedKey(of: name) } }
 

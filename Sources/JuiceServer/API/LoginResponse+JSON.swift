@@ -24,18 +24,8 @@ extension Components.Schemas.LoginResponse {
         json.field("buddies"); json.buddies(buddies)
         if let reachability { json.field("reachability"); json.reachability(reachability) }
         if let prekeysLeft { json.field("prekeysLeft"); json.integer(prekeysLeft) }
-        if let waiting {
-            json.field("waiting")
-            json.beginArray()
-            for message in waiting { json.element(); json.waitingMessage(message) }
-            json.endArray()
-        }
-        if let receipts {
-            json.field("receipts")
-            json.beginArray()
-            for receipt in receipts { json.element(); json.beginObject(); json.receiptFields(receipt); json.endObject() }
-            json.endArray()
-        }
+        if let waiting { json.field("waiting"); json.array(waiting) { $0.waitingMessage($1) } }
+        if let receipts { json.field("receipts"); json.array(receipts) { $0.beginObject(); $0.receiptFields($1); $0.endObject() } }
         if let stream {
             json.field("keepaliveSeconds"); json.integer(Int(stream.keepaliveInterval.seconds.rounded(.up)))
             json.field("resumeSeconds"); json.integer(Int(stream.resumeGrace.seconds.rounded(.up)))
@@ -111,6 +101,13 @@ extension JSONWriter {
 }
 
 extension JSONWriter {
+    /// An array, each item written by `write`.
+    mutating func array<Item>(_ items: [Item], _ write: (inout JSONWriter, Item) -> Void) {
+        beginArray()
+        for item in items { element(); write(&self, item) }
+        endArray()
+    }
+
     /// A waiting message (docs/protocol.md 5.4).
     mutating func waitingMessage(_ message: Components.Schemas.WaitingMessage) {
         beginObject()
