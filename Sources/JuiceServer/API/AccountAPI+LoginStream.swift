@@ -9,12 +9,12 @@ extension AccountAPI {
     func loginStream(_ body: Components.Schemas.LoginRequest) async throws -> HTTPBody {
         guard body.online ?? true else { throw AccountError.invalid("a rendezvous stream needs an online login") }
         let (reply, started) = try await startSession(body, streamInstance: streams.instanceID)
-        let stream = streams.open(
+        streams.open(
             accountID: started.accountID, peerID: started.lease.peerID,
             firstLine: reply.jsonBytes(stream: rendezvous) + [0x0A], buddies: started.buddies,
             receiptsTold: started.mailbox?.receipts.map(\.seq).max() ?? 0
         )
-        return stream.responseBody()
+        return .heldStream
     }
 }
 
@@ -26,13 +26,20 @@ extension AccountAPI {
         guard let resumed = try await store.resumeStream(tokenHash: tokenHash, instanceID: streams.instanceID, leaseSeconds: settings.leaseSeconds) else {
             throw AccountError.unauthenticated
         }
-        let stream = streams.open(
+        streams.open(
             accountID: resumed.accountID, peerID: resumed.lease.peerID,
             firstLine: RendezvousLine.resumed(lease: .init(resumed.lease), buddies: resumed.buddies.map(Components.Schemas.Buddy.init)),
             buddies: resumed.buddies
         )
-        return .ok(.init(body: .applicationJsonl(stream.responseBody())))
+        return .ok(.init(body: .applicationJsonl(.heldStream)))
     }
+}
+
+extension HTTPBody {
+    /// The body of a stream's response as the handler returns it: empty, because the stream's
+    /// lines are not written through it. ``StreamHoldMiddleware`` hands the connection to the
+    /// stream the handler opened (``OpenedStream``), which writes them.
+    static var heldStream: HTTPBody { HTTPBody() }
 }
 
 extension HTTPField.Name {

@@ -55,7 +55,7 @@ func buildRouter(
     let allowedMethods = try AllowedMethods { try api.registerHandlers(on: $0, configuration: .juice, middlewares: middlewares) }
     let router = Router(context: JuiceRequestContext.self)
     router.middlewares.add(HTTPErrorMiddleware(maxBodyBytes: configuration.maxBodyBytes, allowedMethods: allowedMethods))
-    router.middlewares.add(StreamCloseMiddleware(streams: streams))
+    router.middlewares.add(StreamHoldMiddleware())
     router.middlewares.add(ClientSourceMiddleware(trustedProxies: configuration.trustedProxies))
     try api.registerHandlers(on: router, configuration: .juice, middlewares: middlewares)
     return router
@@ -65,7 +65,7 @@ func buildRouter(
 private func serverBuilder(_ configuration: ServerConfiguration, logger: Logger) throws -> HTTPServerBuilder {
     let limits = configuration.connections
     let open = OpenConnections(limit: limits.maxConnections)
-    let http1 = HTTPServerBuilder.http1(configuration: .init(
+    let http1 = HTTPServerBuilder.juiceHTTP1(configuration: .init(
         additionalChannelHandlers: [ConnectionGuard(limits: limits, connections: open, logger: logger)]
     ))
     switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {

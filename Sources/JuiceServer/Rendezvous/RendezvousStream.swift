@@ -1,21 +1,29 @@
-import Hummingbird
 import JuiceCore
-import OpenAPIRuntime
 import Synchronization
 
-/// One open rendezvous stream on this instance: the lines queued for its client, and what the
-/// client has been told, so that every event is a difference from it (buddy username → the
-/// peer ID last introduced). Events are state, not history: re-reading a buddy twice sends nothing twice.
+/// One open rendezvous stream on this instance: where its lines go, and what the client has been
+/// told, so that every event is a difference from it (buddy username → the peer ID last
+/// introduced). Events are state, not history: re-reading a buddy twice sends nothing twice.
+///
+/// Lines wait in the stream until its response is written and the connection is held
+/// (``attach(to:)``); from then on each goes straight to the connection's event loop.
 final class RendezvousStream: Sendable {
     /// The account whose stream this is.
     let accountID: Int64
     /// The presence (peer ID) the stream belongs to.
     let peerID: PeerID
-    private let lines: AsyncStream<HTTPBody.ByteChunk>
-    private let input: AsyncStream<HTTPBody.ByteChunk>.Continuation
+    private let onClose: @Sendable () -> Void
     private let state: Mutex<State>
 
+    private enum Output {
+        /// Lines waiting for the connection; `finished` if the stream ended meanwhile.
+        case pending([[UInt8]], finished: Bool)
+        case attached(HeldConnection)
+        case finished
+    }
+
     private struct State {
+        var output: Output
         /// What the client was told of each online buddy: a new peer ID or new candidates are
         /// introduced again.
         var told: [String: Told]
@@ -24,13 +32,15 @@ final class RendezvousStream: Sendable {
         var receiptsTold: Int64
     }
 
+    /// What an introduction said: the peer ID, and a hash of the candidates (the stream only asks
+    /// whether they changed; a hash keeps its memory flat however many candidates a buddy has).
     private struct Told: Equatable {
         var peerID: Int64
-        var candidates: [Candidate]
+        var candidates: Int
 
         init(_ buddy: BuddyEntry) {
             peerID = buddy.peerID.rawValue
-            candidates = buddy.candidates
+            candidates = buddy.candidates.hashValue
         }
     }
 
@@ -40,12 +50,10 @@ final class RendezvousStream: Sendable {
     init(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry], receiptsTold: Int64, onClose: @escaping @Sendable () -> Void) {
         self.accountID = accountID
         self.peerID = peerID
-        (lines, input) = AsyncStream.makeStream(of: HTTPBody.ByteChunk.self, bufferingPolicy: .bufferingNewest(1024))
+        self.onClose = onClose
         var told: [String: Told] = [:]
         for buddy in buddies where buddy.isOnline { told[buddy.username.value] = Told(buddy) }
-        state = Mutex(State(told: told, lastLine: .now, receiptsTold: receiptsTold))
-        input.yield(ArraySlice(firstLine))
-        input.onTermination = { _ in onClose() }
+        state = Mutex(State(output: .pending([firstLine], finished: false), told: told, lastLine: .now, receiptsTold: receiptsTold))
     }
 
     /// Sends what changed about `buddy` since the client was last told.
@@ -101,20 +109,19 @@ final class RendezvousStream: Sendable {
         if due { write(RendezvousLine.keepalive) }
     }
 
-    /// The response body. When the server lets go of it (the response ended, failed to write, or
-    /// was never written), the stream ends too, so no stream outlives its response.
-    func responseBody() -> HTTPBody {
-        let owner = FinishOnRelease(self)
-        let lines = lines.map { chunk in
-            withExtendedLifetime(owner) { chunk }
+    /// The stream's connection is held: the lines so far, and every later one, go to it in order.
+    /// A stream that ended meanwhile sends what it had, then ends the connection.
+    func attach(to connection: HeldConnection) {
+        state.withLock { state in
+            guard case .pending(let lines, let finished) = state.output else { return connection.end() }
+            connection.send(lines)
+            if finished {
+                state.output = .finished
+                connection.end()
+            } else {
+                state.output = .attached(connection)
+            }
         }
-        return HTTPBody(lines, length: .unknown, iterationBehavior: .single)
-    }
-
-    /// Writes the lines to `writer` until the stream ends: the response's body, as
-    /// ``StreamCloseMiddleware`` writes it.
-    func write(to writer: inout any ResponseBodyWriter) async throws {
-        for await line in lines { try await writer.write(ByteBuffer(bytes: line)) }
     }
 
     /// Says why the server ends the stream, then ends it.
@@ -123,25 +130,39 @@ final class RendezvousStream: Sendable {
         finish()
     }
 
-    /// Ends the stream (the response ends; ``init(accountID:peerID:firstLine:buddies:receiptsTold:onClose:)``'s `onClose` runs).
-    func finish() { input.finish() }
+    /// Ends the stream, once, whatever ends it: the server, the client going away, or a response
+    /// that was never written. `onClose` of ``init(accountID:peerID:firstLine:buddies:receiptsTold:onClose:)`` runs.
+    func finish() {
+        let first = state.withLock { state in
+            switch state.output {
+            case .finished, .pending(_, finished: true):
+                return false
+            case .pending(let lines, finished: false):
+                state.output = .pending(lines, finished: true)
+            case .attached(let connection):
+                state.output = .finished
+                connection.end()
+            }
+            return true
+        }
+        if first { onClose() }
+    }
 
-    /// Queues a line. A client that lets 1024 lines pile up has its stream ended rather than
-    /// miss one silently (it resumes or logs in again, and gets a fresh snapshot).
+    /// Queues a line: the connection's event loop writes it after every earlier one (queued while
+    /// the lock is held, so two writers cannot swap their lines).
     private func write(_ line: [UInt8]) {
-        state.withLock { $0.lastLine = .now }
-        if case .dropped = input.yield(ArraySlice(line)) { input.finish() }
+        state.withLock { state in
+            state.lastLine = .now
+            switch state.output {
+            case .pending(let lines, let finished) where !finished: state.output = .pending(lines + [line], finished: false)
+            case .attached(let connection): connection.send([line])
+            default: break
+            }
+        }
     }
 }
 
 extension BuddyEntry {
     /// An accepted buddy whose presence is live: the stream introduces exactly these.
     var isOnline: Bool { relation == .accepted && peerID != .offline }
-}
-
-/// Ends a stream when the last reference to it from a response body goes.
-private final class FinishOnRelease: Sendable {
-    let stream: RendezvousStream
-    init(_ stream: RendezvousStream) { self.stream = stream }
-    deinit { stream.finish() }
 }

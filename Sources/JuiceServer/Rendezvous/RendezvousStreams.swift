@@ -37,6 +37,7 @@ final class RendezvousStreams: Sendable {
     /// on this instance, and queues its resynchronisation (notifications sent between the
     /// login's commit and now found no stream to go to).
     /// `receiptsTold` is the last receipt the first line carried; later ones are sent.
+    @discardableResult
     func open(accountID: Int64, peerID: PeerID, firstLine: [UInt8], buddies: [BuddyEntry], receiptsTold: Int64 = 0) -> RendezvousStream {
         let stream = RendezvousStream(accountID: accountID, peerID: peerID, firstLine: firstLine, buddies: buddies, receiptsTold: receiptsTold) { [weak self] in
             self?.closed(accountID: accountID, peerID: peerID)
