@@ -244,6 +244,7 @@ let package = Package(
                 "Postgres",
                 "Sodium",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
