@@ -22,8 +22,8 @@ public func buildApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let store = AccountStore(pool: pool)
     let streams = RendezvousStreams()
+    let store = AccountStore(pool: pool, rendezvous: streams)
     let router = try buildRouter(configuration: configuration, store: store, streams: streams, metrics: metrics, logger: logger)
     let reaper = LeaseReaper(store: store, interval: configuration.reaperInterval, logger: logger)
     let rendezvous = RendezvousService(streams: streams, database: pool.configuration, settings: configuration.rendezvous, logger: logger)

@@ -9,8 +9,8 @@ import NIOHTTPTypes
 /// loop as `HTTPChannelHandler.handleHTTP` in Hummingbird 2.28.1), with one addition: a
 /// ``HeldStreamHandler`` at the bottom of the pipeline, and a loop that ends the connection's task
 /// without closing the connection once a rendezvous stream holds it (``StreamHandoff``).
-/// Hummingbird's loop waits for the connection to close, which for a stream is hours of a task
-/// and its frames kept for nothing.
+/// Hummingbird's loop, and `executeThenClose` after its body returns, wait for the connection to
+/// close: for a stream, hours of a task and its stack kept for nothing.
 struct JuiceHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -39,9 +39,10 @@ struct JuiceHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                             try await StreamHandoff.$current.withValue(handoff) {
                                 try await responder(request, ResponseWriter(outbound: outbound), asyncChannel.channel)
                             }
-                            // Held: the connection is the stream's. Its handler drops the close that
-                            // `executeThenClose` sends as this task ends.
-                            if handoff.isHeld { return }
+                            // Held: the connection is the stream's. Thrown, so that `executeThenClose`
+                            // only closes (which the stream's handler drops and reports done) rather
+                            // than also wait for the connection's close, as it does after a return.
+                            if handoff.isHeld { throw ConnectionHeld() }
                             guard request.headers[.connection] != "close", let next = try await parts.nextHead() else { break }
                             head = next
                         }
@@ -56,11 +57,16 @@ struct JuiceHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             } onCancel: {
                 asyncChannel.channel.close(mode: .input, promise: nil)
             }
+        } catch is ConnectionHeld {
+            return
         } catch {
             logger.trace("Failed to read/write to Channel. Error: \(error)")
         }
     }
 }
+
+/// Ends a connection's task once a stream holds the connection.
+private struct ConnectionHeld: Error {}
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 through ``JuiceHTTP1Channel``.

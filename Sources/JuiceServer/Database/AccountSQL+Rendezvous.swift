@@ -23,9 +23,11 @@ extension AccountSQL {
         """)
 
     /// Notifies the instances holding streams of the subjects' accepted buddies
-    /// (`presence_announce`). $1 subject accounts, as an array literal `{1,2}`.
+    /// (`presence_announce`), except instance $2 (0 for none): the pairs whose recipient's stream
+    /// it holds are returned, `subject_id` and `recipient_id`. $1 subject accounts, as an array
+    /// literal `{1,2}`.
     public static let announce = PreparedStatement("presence_announce", """
-        SELECT presence_announce($1::bigint[]) AS sent
+        SELECT subject_id, recipient_id FROM presence_announce($1::bigint[], $2::bigint)
         """)
 
     /// A stream of instance $3 closed: account $1's presence (if still peer ID $2 on that stream)

@@ -50,7 +50,7 @@ extension AccountStore {
             }
             var result = started.0
             if case let .online(_, _, _, _, _, _, streamInstance, prekeys) = session {
-                try Self.announce(db, [result.accountID])
+                try announce(db, [result.accountID])
                 try Self.checkStream(db, accountID: result.accountID, instance: started.1, unless: streamInstance)
                 result.mailbox = try Self.mailbox(db, accountID: result.accountID, prekeys: prekeys, prekeysLeft: result.mailbox?.prekeysLeft, otherSet: started.2.0, hasMail: started.2.1)
             }

@@ -7,7 +7,7 @@ extension AccountStore {
     func heartbeat(instanceID: Int64, seconds: Double) async throws -> Int {
         try await pool.withConnection { db in
             try db.execute(AccountSQL.heartbeat, [instanceID, seconds])
-            return try Self.expirePresence(db)
+            return try expirePresence(db)
         }
     }
 
@@ -66,16 +66,21 @@ extension AccountStore {
     }
 
     /// Writes 0 for lapsed presence, then (committed) announces it; returns how many lapsed.
-    static func expirePresence(_ db: PostgresConnection) throws -> Int {
+    func expirePresence(_ db: PostgresConnection) throws -> Int {
         let accounts = try db.execute(AccountSQL.expirePresence).rows.map { try $0.decode("account_id", as: Int64.self) }
         try announce(db, accounts)
         return accounts.count
     }
 
-    /// Tells the instances holding the streams of these accounts' buddies to re-read them. Runs
-    /// as its own statement, after the change committed (docs/reachability.md 2.3).
-    static func announce(_ db: PostgresConnection, _ accounts: [Int64]) throws {
+    /// Tells the instances holding the streams of these accounts' buddies to re-read them: other
+    /// instances by a notification, this one (``rendezvous``) directly. Runs as its own
+    /// statement, after the change committed (docs/reachability.md 2.3).
+    func announce(_ db: PostgresConnection, _ accounts: [Int64]) throws {
         guard !accounts.isEmpty else { return }
-        try db.execute(AccountSQL.announce, [bigintArray(accounts)])
+        var here: [Int64: [Int64]] = [:]
+        for row in try db.execute(AccountSQL.announce, [Self.bigintArray(accounts), rendezvous?.instanceID ?? 0]).rows {
+            here[try row.decode("subject_id", as: Int64.self), default: []].append(try row.decode("recipient_id", as: Int64.self))
+        }
+        for (subject, recipients) in here { rendezvous?.enqueue(.announced(subject: subject, recipients: recipients)) }
     }
 }

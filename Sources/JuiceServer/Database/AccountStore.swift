@@ -7,6 +7,9 @@ import Sodium
 /// number of `juiced` instances can share one database.
 struct AccountStore: Sendable {
     let pool: PostgresPool
+    /// This instance's rendezvous, which is handed the presence changes its own streams must
+    /// hear of, rather than notified (``announce(_:_:)``); nil for none.
+    var rendezvous: RendezvousStreams? = nil
 
     /// Creates an account, unless `source` already tried `limit` registrations this hour.
     func createAccount(username: Username, verifier: AuthVerifier, identity: SealedIdentity, source: ClientSource, limit: Int) async throws {
@@ -47,7 +50,7 @@ struct AccountStore: Sendable {
                 throw PostgresError(.decoding, message: "peer ID out of range")
             }
             // New candidates reach the buddies' streams as an introduction (same peer ID).
-            if update.candidates != nil { try Self.announce(db, [try row.decode("account_id", as: Int64.self)]) }
+            if update.candidates != nil { try announce(db, [try row.decode("account_id", as: Int64.self)]) }
             return PresenceLease(peerID: peerID, seconds: leaseSeconds, expiresAt: try Self.date(row, "lease_expires_at"))
         }
     }
@@ -57,7 +60,7 @@ struct AccountStore: Sendable {
         try await pool.withConnection { db in
             let row = try db.execute(AccountSQL.logout, [tokenHash]).first
             if let account = try row?.decode("account_id", as: Int64?.self) {
-                try Self.announce(db, [account])
+                try announce(db, [account])
                 try Self.checkStream(db, accountID: account, instance: try row?.decode("stream_instance", as: Int64?.self))
             }
             return try row?.decode("sessions", as: Int.self) == 1
@@ -113,7 +116,7 @@ struct AccountStore: Sendable {
                 guard changed else { throw AccountError.invalidCredentials }
                 // The revoked sessions' stream is told by the sessions_revoked trigger; buddies
                 // hear of the presence that went offline here.
-                try Self.announce(db, [account.id])
+                try announce(db, [account.id])
             }
         }
     }
@@ -121,7 +124,7 @@ struct AccountStore: Sendable {
     /// Writes 0 for lapsed presence (and announces it) and deletes dead rows; returns how many.
     func reap() async throws -> (leases: Int, sessions: Int) {
         try await pool.withConnection { db in
-            let leases = try Self.expirePresence(db)
+            let leases = try expirePresence(db)
             let row = try db.execute(AccountSQL.reap).first
             return (leases, try row?.decode("sessions") ?? 0)
         }

@@ -21,6 +21,7 @@ public struct Migration: Sendable {
         Migration(version: 10, name: "0010_candidates.sql", sql: PackageResources._010_candidates_sql),
         Migration(version: 11, name: "0011_mailbox.sql", sql: PackageResources._011_mailbox_sql),
         Migration(version: 12, name: "0012_rendezvous_plans.sql", sql: PackageResources._012_rendezvous_plans_sql),
+        Migration(version: 13, name: "0013_announce_here.sql", sql: PackageResources._013_announce_here_sql),
     ]
 
     private init(version: Int, name: String, sql bytes: [UInt8]) {

@@ -23,7 +23,7 @@ struct RendezvousService: Service {
     func run() async throws {
         let listener = PostgresListener(configuration: database.applicationName("juiced-listen"), channel: RendezvousStreams.channel(of: streams.instanceID), logger: logger)
         let pool = PostgresPool(configuration: database, size: 1, logger: logger)
-        let store = AccountStore(pool: pool)
+        let store = AccountStore(pool: pool, rendezvous: streams)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await listener.run { event in streams.enqueue(Self.work(for: event, logger: logger)) } }
@@ -61,7 +61,8 @@ struct RendezvousService: Service {
                 if let own = held.first(where: { $0.0 == subject }) { try await endIfGone(own.1, store) }
                 let others = held.filter { $0.0 != subject }
                 let entries = try await store.buddy(subject, asSeenBy: others.map(\.0))
-                for (recipient, stream) in others where entries[recipient] != nil { stream.update(entries[recipient]!) }
+                let introductions = IntroductionLines()
+                for (recipient, stream) in others { if let entry = entries[recipient] { stream.update(entry, introductions: introductions) } }
                 let strangers = others.filter { entries[$0.0] == nil }
                 if !strangers.isEmpty, let name = try await store.username(accountID: subject) {
                     for (_, stream) in strangers { stream.forget(name) } // no longer buddies

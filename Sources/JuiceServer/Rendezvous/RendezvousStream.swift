@@ -56,14 +56,15 @@ final class RendezvousStream: Sendable {
         state = Mutex(State(output: .pending([firstLine], finished: false), told: told, lastLine: .now, receiptsTold: receiptsTold))
     }
 
-    /// Sends what changed about `buddy` since the client was last told.
-    func update(_ buddy: BuddyEntry) {
+    /// Sends what changed about `buddy` since the client was last told; `introductions` builds
+    /// the line (shared by the streams told of one notification).
+    func update(_ buddy: BuddyEntry, introductions: IntroductionLines = IntroductionLines()) {
         let line: [UInt8]? = state.withLock { state in
             let name = buddy.username.value, told = state.told[name]
             if buddy.isOnline {
                 guard told != Told(buddy) else { return nil }
                 state.told[name] = Told(buddy)
-                return RendezvousLine.introduction(buddy)
+                return introductions.line(for: buddy)
             }
             guard let told else { return nil }
             state.told[name] = nil
@@ -159,6 +160,20 @@ final class RendezvousStream: Sendable {
             default: break
             }
         }
+    }
+}
+
+/// The introduction lines of one notification. Every recipient who is an accepted buddy sees the
+/// same entry of its subject, so its line is built once, not once per stream.
+final class IntroductionLines {
+    private var last: (entry: BuddyEntry, line: [UInt8])?
+
+    /// The introduction of `buddy`.
+    func line(for buddy: BuddyEntry) -> [UInt8] {
+        if let last, last.entry == buddy { return last.line }
+        let line = RendezvousLine.introduction(buddy)
+        last = (buddy, line)
+        return line
     }
 }
 
