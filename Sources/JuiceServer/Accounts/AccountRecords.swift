@@ -73,3 +73,13 @@ struct PresenceUpdate: Sendable {
     /// Replaces the candidates when set.
     var candidates: [Candidate]?
 }
+
+/// A subject of presence announcements as its accepted buddies see it: what the rendezvous
+/// re-reads for a batch of notifications (docs/reachability.md 2.8).
+struct AnnouncedEntry: Sendable {
+    /// The subject's entry on an accepted buddy's list.
+    let entry: BuddyEntry
+    /// The recipients asked about whose accepted buddy the subject is; the others are not, or no
+    /// longer.
+    let acceptedBy: Set<Int64>
+}

@@ -84,9 +84,6 @@ extension AccountSQL {
         FROM presence_state WHERE account_id IN ($1::bigint, $2::bigint) AND stream_instance IS NOT NULL
         """)
 
-    /// The username of account $1.
-    public static let username = PreparedStatement("account_username", "SELECT username FROM accounts WHERE id = $1")
-
     /// Account $1's presence: `peer_id` (0 when offline, or when no online session of the
     /// account is left: revoked) and `stream_instance`.
     public static let streamHolder = PreparedStatement("stream_holder", """
@@ -99,31 +96,30 @@ extension AccountSQL {
     /// One buddy entry of account $1, found by the buddy's account ID $2 (no row: not a buddy).
     public static let buddyEntryByID = PreparedStatement("buddy_entry_by_id", buddySelect + " AND a.id = $2")
 
-    /// The entry for the buddy with account ID $2 in the list of each recipient of $1 (a text
-    /// array of account IDs, `{1,2,3}`), with `recipient`; a recipient who is not their buddy has
-    /// no row. The columns are ``buddySelect``'s, as that recipient's list shows the buddy. One
-    /// statement for a notification's recipients: the buddy's account and presence are read once
-    /// (and `presence_live` called once: see ``buddySelect`` on `OFFSET 0`), and each
-    /// recipient's pair found by the `buddies_pair` index, where ``buddySelect`` per recipient
-    /// read each recipient's 20 pairs to find one.
-    public static let buddyEntriesForRecipients = PreparedStatement("buddy_entries_for_recipients", """
-        SELECT r.recipient, a.username,
-               CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
-                    WHEN b.requester_id = r.recipient THEN 'outgoing' ELSE 'incoming' END AS relation,
-               CASE WHEN b.accepted_at IS NOT NULL THEN a.public_key END AS public_key,
-               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.peer_id ELSE 0 END AS peer_id,
-               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.endpoint END AS endpoint,
-               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.candidates ELSE '' END AS candidates,
-               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.status ELSE 'offline' END AS status,
-               CASE WHEN b.accepted_at IS NOT NULL AND s.live THEN p.status_text ELSE '' END AS status_text,
-               (b.accepted_at IS NOT NULL AND s.live AND p.camera) AS camera,
-               (b.accepted_at IS NOT NULL AND s.live AND p.mic) AS mic
-        FROM accounts a
+    /// The announced pairs of a batch of notifications, one row per subject: $1 subjects and $2
+    /// recipients, text arrays of account IDs of the same length (pair i is `$1[i]`, `$2[i]`).
+    /// Each row is the subject's entry as an accepted buddy's list shows it (the columns of
+    /// ``buddySelect``), and `accepted`, the recipients (comma-separated) whose accepted buddy
+    /// it is; a recipient not listed is not, or no longer. One statement for all the pairs,
+    /// however many notifications queued: each subject's account and presence read once (and
+    /// `presence_live` called once: see ``buddySelect`` on `OFFSET 0`), each pair found by the
+    /// `buddies_pair` index, and each entry sent once, not once per recipient.
+    public static let announcedEntries = PreparedStatement("announced_entries", """
+        SELECT a.id AS subject, a.username, 'accepted' AS relation, a.public_key,
+               CASE WHEN s.live THEN p.peer_id ELSE 0 END AS peer_id,
+               CASE WHEN s.live THEN p.endpoint END AS endpoint,
+               CASE WHEN s.live THEN p.candidates ELSE '' END AS candidates,
+               CASE WHEN s.live THEN p.status ELSE 'offline' END AS status,
+               CASE WHEN s.live THEN p.status_text ELSE '' END AS status_text,
+               (s.live AND p.camera) AS camera,
+               (s.live AND p.mic) AS mic,
+               coalesce(string_agg(pair.recipient::text, ',') FILTER (WHERE b.accepted_at IS NOT NULL), '') AS accepted
+        FROM unnest($1::text::bigint[], $2::text::bigint[]) AS pair(subject, recipient)
+        JOIN accounts a ON a.id = pair.subject
         JOIN presence_state p ON p.account_id = a.id
         CROSS JOIN LATERAL (SELECT p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS live OFFSET 0) s
-        CROSS JOIN unnest($1::text::bigint[]) AS r(recipient)
-        JOIN buddies b ON LEAST(b.requester_id, b.addressee_id) = LEAST(r.recipient, a.id)
-                      AND GREATEST(b.requester_id, b.addressee_id) = GREATEST(r.recipient, a.id)
-        WHERE a.id = $2
+        LEFT JOIN buddies b ON LEAST(b.requester_id, b.addressee_id) = LEAST(pair.recipient, a.id)
+                           AND GREATEST(b.requester_id, b.addressee_id) = GREATEST(pair.recipient, a.id)
+        GROUP BY a.id, p.account_id, s.live
         """)
 }

@@ -46,20 +46,17 @@ extension AccountStore {
         try db.execute(AccountSQL.checkStream, [accountID, instance])
     }
 
-    /// The username of account `accountID`, if it exists.
-    func username(accountID: Int64) async throws -> String? {
-        try await pool.withConnection { db in try db.execute(AccountSQL.username, [accountID]).first?.decode("username", as: String.self) }
-    }
-
-    /// Each of `recipients`' entry for the buddy with account ID `buddyID`, in one statement; a
-    /// recipient who is not their buddy is missing from the answer.
-    func buddy(_ buddyID: Int64, asSeenBy recipients: [Int64]) async throws -> [Int64: BuddyEntry] {
-        guard !recipients.isEmpty else { return [:] }
-        let array = "{" + recipients.map(String.init).joined(separator: ",") + "}"
+    /// What each subject of `pairs` (subject, recipient) looks like to its accepted buddies, and
+    /// which of the pairs' recipients those are, in one statement. A subject whose account is
+    /// gone is missing.
+    func announcedEntries(_ pairs: [(subject: Int64, recipient: Int64)]) async throws -> [Int64: AnnouncedEntry] {
+        guard !pairs.isEmpty else { return [:] }
         return try await pool.withConnection { db in
-            var entries: [Int64: BuddyEntry] = [:]
-            for row in try db.execute(AccountSQL.buddyEntriesForRecipients, [array, buddyID]).rows {
-                entries[try row.decode("recipient", as: Int64.self)] = try Self.entry(row)
+            var entries: [Int64: AnnouncedEntry] = [:]
+            let rows = try db.execute(AccountSQL.announcedEntries, [Self.bigintArray(pairs.map(\.subject)), Self.bigintArray(pairs.map(\.recipient))]).rows
+            for row in rows {
+                let accepted = try row.decode("accepted", as: String.self).split(separator: ",").compactMap { Int64($0) }
+                entries[try row.decode("subject", as: Int64.self)] = AnnouncedEntry(entry: try Self.entry(row), acceptedBy: Set(accepted))
             }
             return entries
         }

@@ -28,7 +28,10 @@ struct RendezvousService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await listener.run { event in streams.enqueue(Self.work(for: event, logger: logger)) } }
                 group.addTask { await tick(store) }
-                group.addTask { for await item in streams.work { await perform(item, store) } }
+                group.addTask {
+                    var work = streams.work.makeAsyncIterator()
+                    while let batch = await streams.nextBatch(&work) { await perform(batch, store) }
+                }
             }
         }
         streams.finishAll()
@@ -53,34 +56,77 @@ struct RendezvousService: Service {
         }
     }
 
-    private func perform(_ item: RendezvousWork, _ store: AccountStore) async {
-        do {
-            switch item {
-            case let .announced(subject, recipients):
-                let held = recipients.compactMap { recipient in streams.stream(of: recipient).map { (recipient, $0) } }
-                if let own = held.first(where: { $0.0 == subject }) { try await endIfGone(own.1, store) }
-                let others = held.filter { $0.0 != subject }
-                let entries = try await store.buddy(subject, asSeenBy: others.map(\.0))
-                let introductions = IntroductionLines()
-                for (recipient, stream) in others { if let entry = entries[recipient] { stream.update(entry, introductions: introductions) } }
-                let strangers = others.filter { entries[$0.0] == nil }
-                if !strangers.isEmpty, let name = try await store.username(accountID: subject) {
-                    for (_, stream) in strangers { stream.forget(name) } // no longer buddies
-                }
-            case .resynchronise(let accountID):
-                let targets = accountID.map { streams.stream(of: $0).map { [$0] } ?? [] } ?? streams.all
-                for stream in targets {
-                    stream.resynchronise(try await store.buddies(accountID: stream.accountID))
-                    stream.deliver(try await store.receipts(accountID: stream.accountID, after: stream.receiptsTold))
-                }
-            case .receipts(let accountID):
-                guard let stream = streams.stream(of: accountID) else { return }
-                stream.deliver(try await store.receipts(accountID: accountID, after: stream.receiptsTold))
-            case let .dropped(accountID, peerID):
-                try await store.streamDropped(accountID: accountID, peerID: peerID, instanceID: streams.instanceID, grace: settings.resumeGrace.seconds)
+    /// Works a batch in order. Consecutive announcements are re-read together, in one statement:
+    /// a re-read tells each stream the state at the time of the read, so reading several
+    /// notifications' subjects at once, after the last of them was sent, loses nothing.
+    private func perform(_ batch: [RendezvousWork], _ store: AccountStore) async {
+        var announced: [(subject: Int64, recipients: [Int64])] = []
+        for item in batch {
+            if case let .announced(subject, recipients) = item {
+                announced.append((subject, recipients))
+                continue
             }
+            await attempt { try await announce(announced, store) }
+            announced = []
+            await attempt { try await perform(item, store) }
+        }
+        await attempt { try await announce(announced, store) }
+    }
+
+    private func attempt(_ work: () async throws -> Void) async {
+        do {
+            try await work()
         } catch {
             logger.warning("rendezvous work failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func perform(_ item: RendezvousWork, _ store: AccountStore) async throws {
+        switch item {
+        case let .announced(subject, recipients):
+            try await announce([(subject, recipients)], store)
+        case .resynchronise(let accountID):
+            let targets = accountID.map { streams.stream(of: $0).map { [$0] } ?? [] } ?? streams.all
+            for stream in targets {
+                stream.resynchronise(try await store.buddies(accountID: stream.accountID))
+                stream.deliver(try await store.receipts(accountID: stream.accountID, after: stream.receiptsTold))
+            }
+        case .receipts(let accountID):
+            guard let stream = streams.stream(of: accountID) else { return }
+            stream.deliver(try await store.receipts(accountID: accountID, after: stream.receiptsTold))
+        case let .dropped(accountID, peerID):
+            try await store.streamDropped(accountID: accountID, peerID: peerID, instanceID: streams.instanceID, grace: settings.resumeGrace.seconds)
+        }
+    }
+
+    /// Re-reads the subjects of these announcements for the recipients whose streams this
+    /// instance holds, and tells each stream what changed. A subject that is its own recipient
+    /// asks its stream to be checked (``endIfGone(_:_:)``); a recipient who is no longer an
+    /// accepted buddy of the subject is told of its departure, if it was introduced.
+    private func announce(_ announced: [(subject: Int64, recipients: [Int64])], _ store: AccountStore) async throws {
+        var pairs: [(subject: Int64, recipient: Int64)] = []
+        var seen = Set<[Int64]>()
+        for (subject, recipients) in announced {
+            for recipient in recipients {
+                guard let stream = streams.stream(of: recipient) else { continue }
+                if recipient == subject {
+                    try await endIfGone(stream, store)
+                } else if seen.insert([subject, recipient]).inserted {
+                    pairs.append((subject, recipient))
+                }
+            }
+        }
+        let entries = try await store.announcedEntries(pairs)
+        var introductions: [Int64: IntroductionLines] = [:]
+        for (subject, recipient) in pairs {
+            guard let stream = streams.stream(of: recipient), let announced = entries[subject] else { continue }
+            if announced.acceptedBy.contains(recipient) {
+                let lines = introductions[subject] ?? IntroductionLines()
+                introductions[subject] = lines
+                stream.update(announced.entry, introductions: lines)
+            } else {
+                stream.forget(announced.entry.username.value)
+            }
         }
     }
 

@@ -23,6 +23,8 @@ final class RendezvousStreams: Sendable {
     let work: AsyncStream<RendezvousWork>
     private let workInput: AsyncStream<RendezvousWork>.Continuation
     private let open = Mutex<[Int64: RendezvousStream]>([:])
+    /// Work items queued and not yet taken by ``nextBatch(_:)``.
+    private let queued = Atomic<Int>(0)
 
     /// The registry of a new instance with a random ID.
     init(instanceID: Int64 = .random(in: 1...Int64.max)) {
@@ -45,7 +47,7 @@ final class RendezvousStreams: Sendable {
         OpenedStream.current?.stream.withLock { $0 = stream }
         let previous = open.withLock { $0.updateValue(stream, forKey: accountID) }
         previous?.end(reason: "replaced")
-        workInput.yield(.resynchronise(accountID: accountID))
+        enqueue(.resynchronise(accountID: accountID))
         return stream
     }
 
@@ -58,8 +60,28 @@ final class RendezvousStreams: Sendable {
     /// Whether no stream is open here.
     var isEmpty: Bool { open.withLock { $0.isEmpty } }
 
-    /// Queues work (from the LISTEN connection).
-    func enqueue(_ item: RendezvousWork) { workInput.yield(item) }
+    /// Queues work (from the LISTEN connection, or from this instance's own announcements).
+    func enqueue(_ item: RendezvousWork) {
+        queued.add(1, ordering: .relaxed)
+        workInput.yield(item)
+    }
+
+    /// The next item of `work` (this registry's ``work``), and every item queued behind it, up
+    /// to ``batchLimit``; nil when the work ends.
+    func nextBatch(_ work: inout AsyncStream<RendezvousWork>.AsyncIterator) async -> [RendezvousWork]? {
+        guard let first = await work.next() else { return nil }
+        queued.subtract(1, ordering: .relaxed)
+        var batch = [first]
+        // Counted before it is queued: a count above zero is an item at most a moment away.
+        while batch.count < Self.batchLimit, queued.load(ordering: .relaxed) > 0, let next = await work.next() {
+            queued.subtract(1, ordering: .relaxed)
+            batch.append(next)
+        }
+        return batch
+    }
+
+    /// The most work items taken at once.
+    static let batchLimit = 256
 
     /// Ends every stream (graceful shutdown).
     func finishAll() { for stream in all { stream.finish() } }
@@ -68,6 +90,6 @@ final class RendezvousStreams: Sendable {
         open.withLock { streams in
             if streams[accountID]?.peerID == peerID { streams[accountID] = nil }
         }
-        workInput.yield(.dropped(accountID: accountID, peerID: peerID))
+        enqueue(.dropped(accountID: accountID, peerID: peerID))
     }
 }
