@@ -34,6 +34,40 @@ final class StreamHolders: @unchecked Sendable {
         }
     }
 
+    /// Logs each of `users` in online with a plain JSON login (a lease, no stream), `batch` at a
+    /// time: the presence their held streams give them elsewhere, for a baseline.
+    func logInWithoutStreams(port: UInt16, users: [Int], batch: Int = 200) throws {
+        var index = 0
+        while index < users.count {
+            let slice = users[index..<min(index + batch, users.count)]
+            var opened: [(fd: Int32, user: Int)] = []
+            defer { for (fd, _) in opened { Glibc.close(fd) } }
+            for user in slice {
+                let fd = try connect(port: port)
+                opened.append((fd, user))
+                let body = Population.loginBody(String(user))
+                let request = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                try writeAll(fd, Array(request.utf8))
+            }
+            for (fd, user) in opened {
+                let reply = try readToEnd(fd)
+                guard reply.hasPrefix("HTTP/1.1 200") else { throw BenchError("login of user\(user): \(reply.prefix(300))") }
+            }
+            index += batch
+        }
+    }
+
+    private func readToEnd(_ fd: Int32) throws -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard n >= 0 else { throw BenchError("read: \(String(cString: strerror(errno)))") }
+            if n == 0 { return String(decoding: received, as: UTF8.self) }
+            received += buffer[0..<n]
+        }
+    }
+
     private func connect(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno))) (\(descriptors.count) open)") }
