@@ -12,7 +12,7 @@ import Testing
     /// A channel with the handler, a stream whose first line is `first`, and a count of its ends.
     private final class Held {
         let channel = EmbeddedChannel()
-        let handler = HeldStreamHandler()
+        let handler = HeldStreamHandler(userTimeout: .seconds(10))
         let closes = Counter()
         let stream: RendezvousStream
 

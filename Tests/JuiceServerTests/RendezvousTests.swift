@@ -177,6 +177,35 @@ import Testing
         }
     }
 
+    /// A client whose network vanishes sends no FIN and no reset: the stream's socket aborts once
+    /// a keepalive goes unacknowledged for the user timeout (docs/reachability.md 2.5), so the
+    /// client reads offline after keepalive + user timeout + grace, not after TCP's
+    /// retransmissions give up (about 15 minutes).
+    @Test func aClientWhoseNetworkVanishesReadsOfflineSoonAfterAKeepaliveGoesUnanswered() async throws {
+        try await withService({ $0.rendezvous.keepaliveInterval = .seconds(1); $0.rendezvous.userTimeout = .seconds(2) }) { api, db, _ in
+            let (alice, bob) = try await api.registerBuddies("alice", "bob")
+            let (aliceStream, _) = try await RendezvousClient.login(alice, on: api)
+            let (bobStream, _) = try await RendezvousClient.login(bob, on: api)
+            #expect(await aliceStream.event("introduction", "bob", within: .seconds(3)) != nil)
+            let port = try #require(bobStream.connection.localPort)
+            func bobOnline() throws -> Bool { try db.sql("SELECT online FROM presence WHERE username = 'bob'").first?.decode("online", as: Bool.self) == true }
+            let offlineAfter: Duration? = try await PacketDrop.whileDropping(toPort: port) {
+                let vanished = ContinuousClock.now
+                while ContinuousClock.now - vanished < .seconds(30) {
+                    if try !bobOnline() { return ContinuousClock.now - vanished }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return nil
+            }
+            let offline = try #require(offlineAfter, "bob still reads online 30 s after his network vanished")
+            print("bob offline \(offline) after his network vanished (keepalive 1 s, user timeout 2 s, grace 5 s)")
+            #expect(offline >= .seconds(5) && offline <= .seconds(20), "offline after \(offline)")
+            #expect(await aliceStream.event("departure", "bob", within: .seconds(5)) != nil, "alice never heard bob leave")
+            await aliceStream.close()
+            await bobStream.close()
+        }
+    }
+
     @Test func anOpenStreamKeepsItsPresenceWithoutRenewalsAndGetsKeepalives() async throws {
         try await withService({ $0.accounts.leaseSeconds = 2; $0.rendezvous.keepaliveInterval = .seconds(1) }) { api, db, _ in
             let alice = TestUser("alice"), bob = TestUser("bob"), carol = TestUser("carol")

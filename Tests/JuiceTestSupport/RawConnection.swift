@@ -37,6 +37,9 @@ public final class RawConnection: Sendable {
             .get()
     }
 
+    /// The connection's own port.
+    public var localPort: Int? { channel.localAddress?.port }
+
     /// Everything the server sent so far, as text.
     public var text: String { String(decoding: received.withLock { $0 }, as: UTF8.self) }
 

@@ -65,9 +65,10 @@ func buildRouter(
 private func serverBuilder(_ configuration: ServerConfiguration, logger: Logger) throws -> HTTPServerBuilder {
     let limits = configuration.connections
     let open = OpenConnections(limit: limits.maxConnections)
-    let http1 = HTTPServerBuilder.juiceHTTP1(configuration: .init(
-        additionalChannelHandlers: [ConnectionGuard(limits: limits, connections: open, logger: logger)]
-    ))
+    let http1 = HTTPServerBuilder.juiceHTTP1(
+        configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, connections: open, logger: logger)]),
+        rendezvous: configuration.rendezvous
+    )
     switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
     case (nil, nil):
         return http1

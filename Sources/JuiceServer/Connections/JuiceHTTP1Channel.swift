@@ -15,11 +15,13 @@ struct JuiceHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
     let base: HTTP1Channel
+    /// The held streams' settings (``HeldStreamHandler``).
+    let rendezvous: RendezvousSettings
     var responder: Responder { base.responder }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            try channel.pipeline.syncOperations.addHandler(HeldStreamHandler())
+            try channel.pipeline.syncOperations.addHandler(HeldStreamHandler(userTimeout: rendezvous.userTimeout))
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -70,7 +72,7 @@ private struct ConnectionHeld: Error {}
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 through ``JuiceHTTP1Channel``.
-    static func juiceHTTP1(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        .init { responder in JuiceHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration)) }
+    static func juiceHTTP1(configuration: HTTP1Channel.Configuration, rendezvous: RendezvousSettings) -> HTTPServerBuilder {
+        .init { responder in JuiceHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration), rendezvous: rendezvous) }
     }
 }

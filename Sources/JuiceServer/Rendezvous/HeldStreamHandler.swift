@@ -14,7 +14,9 @@ import NIOCore
 /// - keeps reading, so that the client's FIN or reset closes the channel, which ends the stream
 ///   (its presence goes offline after the resume grace);
 /// - ends the stream when the server quiesces (graceful shutdown), and when a client lets more
-///   than ``backlogLimit`` lines pile up beyond what the socket takes.
+///   than ``backlogLimit`` lines pile up beyond what the socket takes;
+/// - sets the socket's `TCP_USER_TIMEOUT`, so that a client whose network vanished (no FIN,
+///   no reset) is noticed once a line goes unacknowledged that long.
 ///
 /// A held stream then costs the socket, this pipeline and the stream's own state: no task, no
 /// async frames, no request objects (BENCHMARKS.md §10).
@@ -27,10 +29,14 @@ final class HeldStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Lines a stream may queue while its socket is not writable before it is ended.
     static let backlogLimit = 1024
 
+    /// The held socket's `TCP_USER_TIMEOUT` (``RendezvousSettings/userTimeout``).
+    private let userTimeout: Duration
     private var context: ChannelHandlerContext?
     private var stream: RendezvousStream?
     /// Lines written since the channel last became unwritable.
     private var backlog = 0
+
+    init(userTimeout: Duration) { self.userTimeout = userTimeout }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -40,6 +46,9 @@ final class HeldStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return stream.finish() }
         self.stream = stream
         stream.attach(to: HeldConnection(handler: self, eventLoop: context.eventLoop))
+        // A client whose network vanished acknowledges nothing; the kernel aborts the connection
+        // once a line has waited this long (the channel closes, which ends the stream).
+        try? context.channel.syncOptions?.setOption(.tcpUserTimeout, value: Int(userTimeout / .milliseconds(1)))
         context.read()
     }
 
@@ -115,6 +124,12 @@ final class HeldStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard stream == nil else { return promise?.succeed(()) ?? () }
         context.close(mode: mode, promise: promise)
     }
+}
+
+extension ChannelOption where Self == ChannelOptions.Types.SocketOption {
+    /// `TCP_USER_TIMEOUT` (Linux, `netinet/tcp.h`): milliseconds that sent data may stay
+    /// unacknowledged before the connection is aborted.
+    static var tcpUserTimeout: Self { .init(level: .tcp, name: .init(rawValue: 18)) }
 }
 
 /// A held connection as a ``RendezvousStream`` sees it: where its lines go, from any thread.

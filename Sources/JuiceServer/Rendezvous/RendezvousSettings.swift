@@ -12,6 +12,11 @@ public struct RendezvousSettings: Sendable {
     /// How long a presence stays online after its stream closed (a client crash, a broken
     /// network), for a resume; then it reads offline.
     public var resumeGrace: Duration = .seconds(5)
+    /// `TCP_USER_TIMEOUT` of a held stream's socket: how long a line (a keepalive at the latest)
+    /// may go unacknowledged before the connection is aborted and the stream ends. A client whose
+    /// network vanished without a FIN reads offline within keepalive + this + the grace
+    /// (25 + 10 + 5 s), not after TCP's retransmissions give up (about 15 minutes).
+    public var userTimeout: Duration = .seconds(10)
 
     /// The defaults.
     public init() {}
