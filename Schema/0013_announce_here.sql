@@ -12,8 +12,6 @@
 -- When it does notify, the transaction commits asynchronously: nothing in it needs to survive a
 -- crash; the notifications go with the listeners' connections anyway, and every instance
 -- resynchronises its streams after it LISTENs again.
-DROP FUNCTION presence_announce(bigint[]);
-
 CREATE FUNCTION presence_announce(subjects bigint[], here bigint)
 RETURNS TABLE (subject_id bigint, recipient_id bigint)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -46,4 +44,11 @@ BEGIN
         PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
 END
+$$;
+
+-- The one-argument form stays for instances of the previous release during a rolling upgrade:
+-- it notifies every instance, as before.
+CREATE OR REPLACE FUNCTION presence_announce(subjects bigint[]) RETURNS integer
+LANGUAGE sql VOLATILE AS $$
+    SELECT count(*)::int FROM presence_announce(subjects, 0)
 $$;

@@ -90,6 +90,32 @@ import Testing
         if way != "reset" { #expect(!held.channel.isActive) }
     }
 
+    @Test func aStreamHandedAClosedConnectionEnds() throws {
+        let held = try Held()
+        try held.channel.close().wait()
+        held.handler.hold(held.stream)
+        held.channel.embeddedEventLoop.run()
+        #expect(held.ends == 1)
+    }
+
+    @Test(arguments: ["fin", "quiesce"])
+    func aFinOrQuiescingBeforeTheHandOverEndsTheStreamThatTakesItOver(way: String) throws {
+        let held = try Held(first: "first")
+        held.channel.pipeline.fireUserInboundEventTriggered(way == "fin" ? ChannelEvent.inputClosed as Any : ChannelShouldQuiesceEvent())
+        held.handler.hold(held.stream)
+        held.channel.embeddedEventLoop.run()
+        #expect(try held.written() == "5\r\nfirst\r\n0\r\n\r\n")
+        #expect(held.ends == 1 && !held.channel.isActive)
+    }
+
+    @Test func linesWaitingForTheHandOverAreBoundedToo() throws {
+        let held = try Held()
+        for _ in 0..<HeldStreamHandler.backlogLimit - 1 { held.stream.keepAlive(after: .zero) } // the login line is one
+        #expect(held.ends == 0)
+        held.stream.keepAlive(after: .zero)
+        #expect(held.ends == 1)
+    }
+
     @Test func aClientThatReadsNothingHasItsStreamEndedPastTheBacklog() throws {
         let held = try Held()
         held.handler.hold(held.stream)

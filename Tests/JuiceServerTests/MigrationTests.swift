@@ -32,6 +32,35 @@ import Testing
         }
     }
 
+    /// `presence_announce(subjects, here)` returns the pairs whose recipient's stream instance
+    /// `here` holds, rather than notifying it (docs/reachability.md 2.8); the one-argument form of
+    /// the previous release still runs, for a rolling upgrade.
+    @Test func presenceAnnounceReturnsTheAskingInstancesPairsAndTheOldFormStillRuns() async throws {
+        let (db, pool) = try await migrated()
+        defer { db.drop() }
+        await pool.shutdown()
+        let insert = "INSERT INTO accounts (username, verifier, verifier_salt, public_key, sealed_secret) VALUES ($1, $2, $2, $3, $4) RETURNING id"
+        var ids: [Int64] = []
+        for (index, name) in ["alice", "bob", "carol"].enumerated() {
+            let key = [UInt8](repeating: UInt8(index + 1), count: 32)
+            ids.append(try #require(try db.sql(insert, [name, [UInt8](repeating: 9, count: 32), key, [UInt8](repeating: 2, count: 72)]).first?.decode("id")))
+        }
+        for (id, instance) in zip(ids, [nil, 42, 43] as [Int64?]) {
+            try db.sql("INSERT INTO presence_state (account_id, stream_instance) VALUES ($1, $2)", [id, instance])
+        }
+        for buddy in ids.dropFirst() { // alice's accepted buddies: bob (streams on 42), carol (on 43)
+            try db.sql("INSERT INTO buddies (requester_id, addressee_id, accepted_at) VALUES ($1, $2, now())", [ids[0], buddy])
+        }
+        func pairs(here: Int64) throws -> [[Int64]] {
+            try db.sql("SELECT subject_id, recipient_id FROM presence_announce(ARRAY[$1]::bigint[], $2::bigint)", [ids[0], here])
+                .rows.map { [try $0.decode("subject_id", as: Int64.self), try $0.decode("recipient_id", as: Int64.self)] }
+        }
+        #expect(try pairs(here: 42) == [[ids[0], ids[1]]])
+        #expect(try pairs(here: 43) == [[ids[0], ids[2]]])
+        #expect(try pairs(here: 0).isEmpty) // both notified
+        #expect(try db.sql("SELECT presence_announce(ARRAY[$1]::bigint[]) AS sent", [ids[0]]).first?.decode("sent", as: Int.self) == 0)
+    }
+
     @Test func theDatabaseRejectsBadRows() async throws {
         let (db, pool) = try await migrated()
         defer { db.drop() }

@@ -15,7 +15,13 @@ import Synchronization
 struct StreamHoldMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let opened = OpenedStream()
-        var response = try await OpenedStream.$current.withValue(opened) { try await next(request, context) }
+        var response: Response
+        do {
+            response = try await OpenedStream.$current.withValue(opened) { try await next(request, context) }
+        } catch {
+            opened.stream.withLock { $0 }?.finish()
+            throw error
+        }
         guard let stream = opened.stream.withLock({ $0 }) else { return response }
         guard response.headers[.contentType] == MediaType.jsonLines, let handoff = StreamHandoff.current else {
             stream.finish()

@@ -35,21 +35,37 @@ final class HeldStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var stream: RendezvousStream?
     /// Lines written since the channel last became unwritable.
     private var backlog = 0
+    /// The client's FIN, or the server's quiescing, came before a stream held the connection: the
+    /// stream that takes it over ends at once.
+    private var ending = false
 
     init(userTimeout: Duration) { self.userTimeout = userTimeout }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// The connection now belongs to `stream`: its lines are written here from now on.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        endStream()
+    }
+
+    /// The connection now belongs to `stream`: its lines are written here from now on. A
+    /// connection already closed, or closing, ends the stream at once.
     func hold(_ stream: RendezvousStream) {
-        guard let context else { return stream.finish() }
+        guard let context, context.channel.isActive else { return stream.finish() }
         self.stream = stream
         stream.attach(to: HeldConnection(handler: self, eventLoop: context.eventLoop))
+        if ending { return stream.finish() }
         // A client whose network vanished acknowledges nothing; the kernel aborts the connection
         // once a line has waited this long (the channel closes, which ends the stream).
         try? context.channel.syncOptions?.setOption(.tcpUserTimeout, value: Int(userTimeout / .milliseconds(1)))
         context.read()
+    }
+
+    /// The held stream is over (its connection closed or is going): it finishes, once.
+    private func endStream() {
+        guard let stream else { return }
+        self.stream = nil
+        stream.finish()
     }
 
     /// Writes `lines` as chunks.
@@ -91,10 +107,7 @@ final class HeldStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let stream {
-            self.stream = nil
-            stream.finish()
-        }
+        endStream()
         context.fireChannelInactive()
     }
 
@@ -104,8 +117,14 @@ final class HeldStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The client's FIN (half-closure is allowed on these channels) or the server quiescing.
-        if let stream, event is ChannelShouldQuiesceEvent || event as? ChannelEvent == .inputClosed { return stream.finish() }
+        // The client's FIN (half-closure is allowed on these channels) or the server quiescing:
+        // the held stream ends; before a stream holds the connection, the one that will ends at
+        // once, and the layers above hear of it as usual.
+        guard event is ChannelShouldQuiesceEvent || event as? ChannelEvent == .inputClosed else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        if let stream { return stream.finish() }
+        ending = true
         context.fireUserInboundEventTriggered(event)
     }
 

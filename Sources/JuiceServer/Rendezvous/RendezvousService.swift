@@ -102,7 +102,8 @@ struct RendezvousService: Service {
     /// Re-reads the subjects of these announcements for the recipients whose streams this
     /// instance holds, and tells each stream what changed. A subject that is its own recipient
     /// asks its stream to be checked (``endIfGone(_:_:)``); a recipient who is no longer an
-    /// accepted buddy of the subject is told of its departure, if it was introduced.
+    /// accepted buddy of the subject is told of its departure, if it was introduced. When the
+    /// re-read fails, each of the recipients' streams is resynchronised instead.
     private func announce(_ announced: [(subject: Int64, recipients: [Int64])], _ store: AccountStore) async throws {
         var pairs: [(subject: Int64, recipient: Int64)] = []
         var seen = Set<[Int64]>()
@@ -110,13 +111,20 @@ struct RendezvousService: Service {
             for recipient in recipients {
                 guard let stream = streams.stream(of: recipient) else { continue }
                 if recipient == subject {
-                    try await endIfGone(stream, store)
+                    await attempt { try await endIfGone(stream, store) }
                 } else if seen.insert([subject, recipient]).inserted {
                     pairs.append((subject, recipient))
                 }
             }
         }
-        let entries = try await store.announcedEntries(pairs)
+        let entries: [Int64: AnnouncedEntry]
+        do {
+            entries = try await store.announcedEntries(pairs)
+        } catch {
+            // The batch's streams are re-read whole later, each on its own, rather than missed.
+            for recipient in Set(pairs.map(\.recipient)) { streams.enqueue(.resynchronise(accountID: recipient)) }
+            throw error
+        }
         var introductions: [Int64: IntroductionLines] = [:]
         for (subject, recipient) in pairs {
             guard let stream = streams.stream(of: recipient), let announced = entries[subject] else { continue }

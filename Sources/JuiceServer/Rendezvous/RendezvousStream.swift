@@ -150,16 +150,26 @@ final class RendezvousStream: Sendable {
     }
 
     /// Queues a line: the connection's event loop writes it after every earlier one (queued while
-    /// the lock is held, so two writers cannot swap their lines).
+    /// the lock is held, so two writers cannot swap their lines). Before the connection is held,
+    /// at most ``HeldStreamHandler/backlogLimit`` lines wait; one more ends the stream, as a slow
+    /// reader's does (a client that reads nothing can keep its response head from being written).
     private func write(_ line: [UInt8]) {
-        state.withLock { state in
+        let overflow = state.withLock { state in
             state.lastLine = .now
             switch state.output {
-            case .pending(let lines, let finished) where !finished: state.output = .pending(lines + [line], finished: false)
-            case .attached(let connection): connection.send([line])
-            default: break
+            case .pending(var lines, finished: false):
+                state.output = .finished // lets go of the array, so the append does not copy it
+                lines.append(line)
+                state.output = .pending(lines, finished: false)
+                return lines.count > HeldStreamHandler.backlogLimit
+            case .attached(let connection):
+                connection.send([line])
+            default:
+                break
             }
+            return false
         }
+        if overflow { finish() }
     }
 }
 
