@@ -102,7 +102,7 @@ enum LoginBench {
                 "''", // no candidates beyond the endpoint (the stored form, $15, is NOT NULL)
                 "NULL", // no prekey set named ($16; left out, "$1" would have made it ":uid6")
             ])
-            + substitute(AccountSQL.announce.sql, ["('{' || :uid || '}')"])
+            + substitute(AccountSQL.announce.sql, ["('{' || :uid || '}')", "0"]) // no instance of its own: all notified
     }
 
     /// Figure 6 (server): RSS idle, then with every user online.
