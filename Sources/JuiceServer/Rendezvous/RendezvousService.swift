@@ -106,13 +106,13 @@ struct RendezvousService: Service {
     /// re-read fails, each of the recipients' streams is resynchronised instead.
     private func announce(_ announced: [(subject: Int64, recipients: [Int64])], _ store: AccountStore) async throws {
         var pairs: [(subject: Int64, recipient: Int64)] = []
-        var seen = Set<[Int64]>()
+        var seen = Set<SIMD2<Int64>>()
         for (subject, recipients) in announced {
             for recipient in recipients {
                 guard let stream = streams.stream(of: recipient) else { continue }
                 if recipient == subject {
                     await attempt { try await endIfGone(stream, store) }
-                } else if seen.insert([subject, recipient]).inserted {
+                } else if seen.insert(SIMD2(subject, recipient)).inserted {
                     pairs.append((subject, recipient))
                 }
             }
