@@ -65,37 +65,35 @@ enum MailboxBench {
         log("prepared \(waiting) waiting messages for \(loginWaiting + fetchPerRun * context.runs) users in \(String(format: "%.1f", prepare.seconds)) s")
 
         let (server, url) = try await context.startServer(database: database)
-        var store: [LoginLoad.Run] = [], storeBase: [Double] = []
-        var withMail: [LoginLoad.Run] = [], withoutMail: [LoginLoad.Run] = []
-        var fetch: [Cycles] = [], fetchNone: [Cycles] = []
+        var results = Results()
         do {
             let tokens = try await commandTokens(context, url: url, users: (0..<senders).map { a0 + 11 + $0 * spacing })
             let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("juice-mailbox-\(UInt32.random(in: 0...UInt32.max)).txt")
             defer { try? FileManager.default.removeItem(at: tokenFile) }
             try tokens.map { "\($0.token) \($0.user)" }.joined(separator: "\n").appending("\n").write(to: tokenFile, atomically: true, encoding: .utf8)
             for run in 0..<context.runs {
-                store.append(try await storeLoad(url: url, tokenFile: tokenFile, prefix: prefix, suffix: suffix, seconds: seconds))
-                storeBase.append(try await pgbench(context, database: database, senders: senders, first: b0 + 11, prefix: prefix, suffix: suffix))
+                results.store.append(try await storeLoad(url: url, tokenFile: tokenFile, prefix: prefix, suffix: suffix, seconds: seconds))
+                results.storeBase.append(try await pgbench(context, database: database, senders: senders, first: b0 + 11, prefix: prefix, suffix: suffix))
                 // Logins alone, alternating which goes first: 10 waiting (never acknowledged, so
                 // they are there at every login) and none.
                 let ten = { try await LoginLoad.run(urls: [url], users: loginWaiting, connections: concurrency, seconds: seconds, offset: c0 - 2, step: 2) }
                 let none = { try await LoginLoad.run(urls: [url], users: noneUsers, connections: concurrency, seconds: seconds, offset: d0 - 2, step: 2) }
                 if run % 2 == 0 {
-                    withMail.append(try await ten()); withoutMail.append(try await none())
+                    results.withMail.append(try await ten()); results.withoutMail.append(try await none())
                 } else {
-                    withoutMail.append(try await none()); withMail.append(try await ten())
+                    results.withoutMail.append(try await none()); results.withMail.append(try await ten())
                 }
                 // Login and acknowledgement, each recipient once; and the same driver on users with none.
                 let cycle = try await cycles(url: url, first: e0 + 2 * run * fetchPerRun, count: fetchPerRun, sequential: true, expect: waiting, seconds: seconds)
                 if cycle.exhausted > 0, !context.quick {
                     throw BenchError("the fetch run used up its \(fetchPerRun) prepared recipients; prepare more")
                 }
-                fetch.append(cycle)
-                fetchNone.append(try await cycles(url: url, first: d0, count: noneUsers, sequential: false, expect: 0, seconds: seconds))
+                results.fetch.append(cycle)
+                results.fetchNone.append(try await cycles(url: url, first: d0, count: noneUsers, sequential: false, expect: 0, seconds: seconds))
                 log(String(
                     format: "run %d: store %.0f/s (pgbench %.0f); login p50/p99 %.1f/%.1f ms with %d waiting, %.1f/%.1f ms with none; fetch %.0f logins/s (none %.0f)",
-                    run + 1, store[run].rate, storeBase[run], withMail[run].p50 * 1000, withMail[run].p99 * 1000, waiting,
-                    withoutMail[run].p50 * 1000, withoutMail[run].p99 * 1000, fetch[run].loginRate, fetchNone[run].loginRate
+                    run + 1, results.store[run].rate, results.storeBase[run], results.withMail[run].p50 * 1000, results.withMail[run].p99 * 1000, waiting,
+                    results.withoutMail[run].p50 * 1000, results.withoutMail[run].p99 * 1000, results.fetch[run].loginRate, results.fetchNone[run].loginRate
                 ))
             }
             let left = try db.query("SELECT count(*)::int AS n FROM mailbox WHERE recipient_id BETWEEN $1 AND $2", [a0, b0 + region - 1])
@@ -106,61 +104,7 @@ enum MailboxBench {
             throw error
         }
 
-        let storeRate = median(store.map(\.rate)), base = median(storeBase)
-        let tenP50 = median(withMail.map(\.p50)), tenP99 = median(withMail.map(\.p99))
-        let noneP50 = median(withoutMail.map(\.p50)), noneP99 = median(withoutMail.map(\.p99))
-        let fetchMessages = median(fetch.map(\.messageRate)), fetchLogins = median(fetch.map(\.loginRate))
-        let noneLogins = median(fetchNone.map(\.loginRate))
-        report.add(Section(title: "12. Waiting messages at \(users) users", figures: [
-            Figure(name: "store: messages stored per second (juiced)", value: storeRate, unit: "/s"),
-            Figure(name: "store: latency p50", value: median(store.map(\.p50)) * 1000, unit: "ms"),
-            Figure(name: "store: latency p99", value: median(store.map(\.p99)) * 1000, unit: "ms"),
-            Figure(name: "store: pgbench, the same SQL", value: base, unit: "tx/s"),
-            Figure(name: "store: ratio to pgbench", value: storeRate / base * 100, unit: "%"),
-            Figure(name: "fetch: messages delivered and acknowledged per second", value: fetchMessages, unit: "/s"),
-            Figure(name: "fetch: logins with \(waiting) waiting, each + its acknowledgement", value: fetchLogins, unit: "/s"),
-            Figure(name: "fetch: logins with none waiting (same driver, no acknowledgement)", value: noneLogins, unit: "/s"),
-            Figure(name: "fetch: login + acknowledgement rate / login rate with none", value: fetchLogins / noneLogins * 100, unit: "%"),
-            Figure(name: "login with \(waiting) waiting: latency p50", value: tenP50 * 1000, unit: "ms"),
-            Figure(name: "login with \(waiting) waiting: latency p99", value: tenP99 * 1000, unit: "ms"),
-            Figure(name: "login with \(waiting) waiting: logins per second", value: median(withMail.map(\.rate)), unit: "/s"),
-            Figure(name: "login with none waiting: latency p50", value: noneP50 * 1000, unit: "ms"),
-            Figure(name: "login with none waiting: latency p99", value: noneP99 * 1000, unit: "ms"),
-            Figure(name: "login with none waiting: logins per second", value: median(withoutMail.map(\.rate)), unit: "/s"),
-            Figure(name: "p50 with \(waiting) waiting / p50 with none", value: tenP50 / noneP50, unit: "×"),
-            Figure(name: "p99 with \(waiting) waiting / p99 with none", value: tenP99 / noneP99, unit: "×"),
-        ], method: """
-            \(users) users made with `generate_series`, each with 20 accepted buddies (as in section 2), \
-            cut into five regions of \(region) so the phases do not disturb each other; one release \
-            `juiced` (pool of 8 connections); \(context.runs) runs of every phase, interleaved, \(seconds) s each; \
-            medians of the runs. Envelopes are well-formed mode-0 envelopes of \(envelopeBytes) bytes (a short \
-            chat line sealed is about that size) made of random bytes with the message ID at bytes 34..<50 \
-            (mode 1 needs a prekey claimed per message, a call of its own): \
-            the server checks only the version, mode, length and ID, and never opens one. \
-            **Store:** \(senders) senders, every \(spacing)th user of region A, logged in first with \
-            command tokens (`online: false`); `wrk -t 2 -c \(concurrency)` (keep-alive) sends \
-            `POST /v1/buddies/{name}/messages` with a random (sender, recipient) pair per request, the \
-            recipient one of the sender's buddies n+1...n+10, who never log in (offline), with a new \
-            random ID each time; no two senders share a recipient, so no mailbox comes near its caps. \
-            Each request authenticates the token and runs `mailbox_store`. The baseline is \
-            `pgbench -M prepared -c \(concurrency) -j 2` running those two statements (`AccountSQL.authenticate` \
-            and `AccountSQL.storeMessage`, the same envelope size, senders of region B with sessions made \
-            in SQL), so the ratio is juiced's overhead over its SQL. \
-            **Login with \(waiting) waiting vs none:** region C's odd users have \(waiting) waiting messages each \
-            (\(loginWaiting) users, from their buddy n+1, inserted with SQL round-robin, one message per user at \
-            a time, so a user's messages lie on different pages as when they arrive over days); they log \
-            in online again and again (`wrk -t 2 -c \(concurrency)`, random user per request, as section 2) \
-            and never acknowledge, so every login reads and returns all \(waiting) (about 3.4 KB more reply). The \
-            comparison is the same load on region D's odd users, with nothing waiting; wrk's percentiles \
-            per run. **Fetch:** region E's odd users have \(waiting) waiting messages each \
-            (\(fetchPerRun) fresh users per run); `wrk -t \(cycleConnections) -c \(cycleConnections)` (one \
-            connection per thread, whose Lua state keeps the login's token and seqs) logs each in once \
-            (online) and then sends `POST /v1/mailbox/ack` with the \(waiting) seqs, which deletes them \
-            and gives the sender receipts; messages/s counts acknowledged messages. Its comparison is the \
-            same driver on region D's users with nothing waiting, where a login makes no \
-            acknowledgement call. wrk, pgbench, PostgreSQL and juiced share the machine's \
-            \(ProcessInfo.processInfo.activeProcessorCount) cores.
-            """))
+        report.add(section(users: users, seconds: seconds, runs: context.runs, senders: senders, loginWaiting: loginWaiting, fetchPerRun: fetchPerRun, results))
     }
 
     static func log(_ line: String) {

@@ -17,43 +17,40 @@ final class StreamHolders: @unchecked Sendable {
 
     /// Opens one stream for each of `users` (user numbers) on 127.0.0.1:`port`, `batch` at a time.
     func open(port: UInt16, users: [Int], batch: Int = 200) throws {
-        var index = 0
-        while index < users.count {
-            let slice = users[index..<min(index + batch, users.count)]
+        for start in stride(from: 0, to: users.count, by: batch) {
+            let slice = users[start..<min(start + batch, users.count)]
             var opened: [Int32] = []
-            for user in slice {
-                let fd = try connect(port: port)
-                opened.append(fd)
-                descriptors.append(fd)
-                let body = Population.loginBody(String(user))
-                let request = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/jsonl\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                try writeAll(fd, Array(request.utf8))
-            }
+            defer { descriptors += opened } // held until closeAll, even after a failure
+            try sendLogins(port: port, users: slice, header: "Accept: application/jsonl", into: &opened)
             for (fd, user) in zip(opened, slice) { try readLogin(fd, user: user) }
-            index += batch
         }
     }
 
     /// Logs each of `users` in online with a plain JSON login (a lease, no stream), `batch` at a
     /// time: the presence their held streams give them elsewhere, for a baseline.
     func logInWithoutStreams(port: UInt16, users: [Int], batch: Int = 200) throws {
-        var index = 0
-        while index < users.count {
-            let slice = users[index..<min(index + batch, users.count)]
-            var opened: [(fd: Int32, user: Int)] = []
-            defer { for (fd, _) in opened { Glibc.close(fd) } }
-            for user in slice {
-                let fd = try connect(port: port)
-                opened.append((fd, user))
-                let body = Population.loginBody(String(user))
-                let request = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                try writeAll(fd, Array(request.utf8))
-            }
-            for (fd, user) in opened {
+        for start in stride(from: 0, to: users.count, by: batch) {
+            let slice = users[start..<min(start + batch, users.count)]
+            var opened: [Int32] = []
+            defer { for fd in opened { Glibc.close(fd) } }
+            try sendLogins(port: port, users: slice, header: "Connection: close", into: &opened)
+            for (fd, user) in zip(opened, slice) {
                 let reply = try readToEnd(fd)
                 guard reply.hasPrefix("HTTP/1.1 200") else { throw BenchError("login of user\(user): \(reply.prefix(300))") }
             }
-            index += batch
+        }
+    }
+
+    /// Connects once per user and sends each an online login with `header` added; each
+    /// descriptor is appended to `opened`, in the order of `users`, as soon as it is open (so a
+    /// failure leaves none unaccounted for).
+    private func sendLogins(port: UInt16, users: ArraySlice<Int>, header: String, into opened: inout [Int32]) throws {
+        for user in users {
+            let fd = try connect(port: port)
+            opened.append(fd)
+            let body = Population.loginBody(String(user))
+            let request = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(header)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try writeAll(fd, Array(request.utf8))
         }
     }
 

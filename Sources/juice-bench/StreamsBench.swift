@@ -42,12 +42,11 @@ enum StreamsBench {
             for _ in 0..<context.runs { _ = try await logins(baseURL); _ = try await logins(url) }
             try await Task.sleep(for: .seconds(1))
             let idle = BenchContext.residentMiB(pid: server.pid)
-            let port = UInt16(url.split(separator: ":").last!)!
             let numbers = Array((1...users).lazy.filter { $0 % 10 != 0 }.prefix(streams))
-            let opening = try await timed { try holders.open(port: port, users: numbers) }
+            let opening = try await timed { try holders.open(port: try Self.port(of: url), users: numbers) }
             // The same users online on the baseline, by plain logins: a login there lists as many
             // online buddies, so the comparison is of the streams, not of online buddies.
-            try holders.logInWithoutStreams(port: UInt16(baseURL.split(separator: ":").last!)!, users: numbers)
+            try holders.logInWithoutStreams(port: try Self.port(of: baseURL), users: numbers)
             // Each new stream is resynchronised once (its buddy list re-read, one stream at a
             // time on the rendezvous' own connection); opening thousands in seconds leaves a
             // backlog. Memory and logins are measured once juiced is quiet again.
@@ -135,6 +134,12 @@ enum StreamsBench {
 }
 
 extension StreamsBench {
+    /// The port of a juiced base URL (`http://127.0.0.1:PORT`).
+    static func port(of url: String) throws -> UInt16 {
+        guard let port = url.split(separator: ":").last.flatMap({ UInt16($0) }) else { throw BenchError("no port in \(url)") }
+        return port
+    }
+
     /// Returns once process `pid` used under 10 % of a core over a second, or after 120 s.
     static func waitUntilQuiet(pid: Int32) async throws {
         let deadline = ContinuousClock.now + .seconds(120)

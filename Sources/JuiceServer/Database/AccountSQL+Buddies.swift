@@ -14,19 +14,27 @@ extension AccountSQL {
                CASE WHEN b.accepted_at IS NOT NULL THEN 'accepted'
                     WHEN b.requester_id = $1 THEN 'outgoing' ELSE 'incoming' END AS relation,
                CASE WHEN b.accepted_at IS NOT NULL THEN a.public_key END AS public_key,
-               CASE WHEN v.visible THEN p.peer_id ELSE 0 END AS peer_id,
-               CASE WHEN v.visible THEN p.endpoint END AS endpoint,
-               CASE WHEN v.visible THEN p.candidates ELSE '' END AS candidates,
-               CASE WHEN v.visible THEN p.status ELSE 'offline' END AS status,
-               CASE WHEN v.visible THEN p.status_text ELSE '' END AS status_text,
-               (v.visible AND p.camera) AS camera,
-               (v.visible AND p.mic) AS mic
+               \(presenceColumns(visible: "v.visible"))
         FROM buddies b
         JOIN accounts a ON a.id = CASE WHEN b.requester_id = $1 THEN b.addressee_id ELSE b.requester_id END
         JOIN presence_state p ON p.account_id = a.id
         CROSS JOIN LATERAL (SELECT b.accepted_at IS NOT NULL AND p.peer_id <> 0 AND presence_live(p.lease_expires_at, p.stream_instance) AS visible OFFSET 0) v
         WHERE (b.requester_id = $1 OR b.addressee_id = $1)
         """
+
+    /// The presence columns of a buddy entry (`peer_id` to `mic`) from presence row `p`, each
+    /// the offline value unless the boolean expression `visible` holds.
+    static func presenceColumns(visible: String) -> String {
+        """
+        CASE WHEN \(visible) THEN p.peer_id ELSE 0 END AS peer_id,
+                       CASE WHEN \(visible) THEN p.endpoint END AS endpoint,
+                       CASE WHEN \(visible) THEN p.candidates ELSE '' END AS candidates,
+                       CASE WHEN \(visible) THEN p.status ELSE 'offline' END AS status,
+                       CASE WHEN \(visible) THEN p.status_text ELSE '' END AS status_text,
+                       (\(visible) AND p.camera) AS camera,
+                       (\(visible) AND p.mic) AS mic
+        """
+    }
 
     /// Login step 3, and the buddy list. $1 account.
     public static let buddyList = PreparedStatement("buddy_list", buddySelect + " ORDER BY a.username")

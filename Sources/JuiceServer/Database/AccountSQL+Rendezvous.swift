@@ -106,13 +106,7 @@ extension AccountSQL {
     /// `buddies_pair` index, and each entry sent once, not once per recipient.
     public static let announcedEntries = PreparedStatement("announced_entries", """
         SELECT a.id AS subject, a.username, 'accepted' AS relation, a.public_key,
-               CASE WHEN s.live THEN p.peer_id ELSE 0 END AS peer_id,
-               CASE WHEN s.live THEN p.endpoint END AS endpoint,
-               CASE WHEN s.live THEN p.candidates ELSE '' END AS candidates,
-               CASE WHEN s.live THEN p.status ELSE 'offline' END AS status,
-               CASE WHEN s.live THEN p.status_text ELSE '' END AS status_text,
-               (s.live AND p.camera) AS camera,
-               (s.live AND p.mic) AS mic,
+               \(presenceColumns(visible: "s.live")),
                coalesce(string_agg(pair.recipient::text, ',') FILTER (WHERE b.accepted_at IS NOT NULL), '') AS accepted
         FROM unnest($1::text::bigint[], $2::text::bigint[]) AS pair(subject, recipient)
         JOIN accounts a ON a.id = pair.subject
